@@ -1,0 +1,2 @@
+export { obsContext } from './obs-context';
+export type { ObsContextOptions, TrustProxy } from './obs-context';

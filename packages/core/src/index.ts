@@ -1,0 +1,13 @@
+export { runWithContext, getContext, updateContext, bindContext } from './context';
+export type { ObsContext, ObsContextInit, ContextAttributeValue } from './context';
+export { getTraceIds, contextFields } from './context-fields';
+export type { TraceIds, ContextFields } from './context-fields';
+export { resolveServiceInfo } from './service-info';
+export type { ServiceInfo, ServiceInfoOptions } from './service-info';
+export { isValidRequestId, generateRequestId, resolveRequestId } from './request-id';
+export { createRedactor, DEFAULT_REDACT_PATHS } from './redact';
+export type { Redactor, RedactorOptions, Censor } from './redact';
+export { ObsError, ObsConfigError, isObsError, configErrorFromIssues } from './errors';
+export type { ObsErrorCode, ConfigIssue } from './errors';
+export { setInternalErrorHandler, reportInternalError } from './internal-errors';
+export type { InternalErrorHandler } from './internal-errors';

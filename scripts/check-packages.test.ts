@@ -1,0 +1,156 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { checkWorkspace, importsOf } from './check-packages';
+
+let root: string;
+
+function write(path: string, content: unknown): void {
+  const full = join(root, path);
+  mkdirSync(dirname(full), { recursive: true });
+  writeFileSync(full, typeof content === 'string' ? content : JSON.stringify(content));
+}
+
+function entry(source: string, out: string) {
+  return {
+    '@obs/source': source,
+    import: { types: `./dist/${out}.d.ts`, default: `./dist/${out}.js` },
+    require: { types: `./dist/${out}.d.cts`, default: `./dist/${out}.cjs` },
+  };
+}
+
+function pkg(dir: string, json: Record<string, unknown>, files: Record<string, string> = {}): void {
+  write(`packages/${dir}/package.json`, {
+    exports: { '.': entry('./src/index.ts', 'index') },
+    ...json,
+  });
+  write(`packages/${dir}/src/index.ts`, 'export {};\n');
+  for (const [path, text] of Object.entries(files)) write(`packages/${dir}/${path}`, text);
+}
+
+const corePeer = { peerDependencies: { '@obs/core': '*' } };
+
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'obs-check-'));
+  pkg('core', { name: '@obs/core' });
+  pkg('metrics', { name: '@obs/metrics', ...corePeer });
+});
+
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+describe('checkWorkspace', () => {
+  it('passes a workspace that keeps the rules', () => {
+    pkg(
+      'logging',
+      { name: '@obs/logging', ...corePeer },
+      {
+        'src/index.ts': "import { getContext } from '@obs/core';\nexport const x = getContext;\n",
+      },
+    );
+    expect(checkWorkspace(root)).toEqual([]);
+  });
+
+  it('fails a package that lists @obs/core in dependencies', () => {
+    pkg('logging', { name: '@obs/logging', dependencies: { '@obs/core': 'workspace:*' } });
+    expect(checkWorkspace(root)).toEqual([
+      'packages/logging: lists @obs/core in dependencies; make it a peerDependency',
+    ]);
+  });
+
+  it('fails a leaf package that lists another leaf package', () => {
+    pkg('alerts', {
+      name: '@obs/alerts',
+      ...corePeer,
+      dependencies: { '@obs/metrics': 'workspace:*' },
+    });
+    expect(checkWorkspace(root)).toEqual([
+      'packages/alerts: lists the leaf package @obs/metrics; leaf packages depend only on @obs/core',
+    ]);
+  });
+
+  it('fails a leaf package that imports a sibling leaf package, in any import form', () => {
+    pkg(
+      'alerts',
+      { name: '@obs/alerts', ...corePeer },
+      {
+        'src/a.ts': "import type { Metrics } from '@obs/metrics';\n",
+        'src/b.ts': "const m = require('@obs/metrics/hono');\n",
+        'src/c.ts': "const m = await import('@obs/metrics');\n",
+      },
+    );
+    expect(checkWorkspace(root)).toEqual([
+      'packages/alerts/src/a.ts: imports the sibling leaf package @obs/metrics; pass an interface or a callback instead',
+      'packages/alerts/src/b.ts: imports the sibling leaf package @obs/metrics; pass an interface or a callback instead',
+      'packages/alerts/src/c.ts: imports the sibling leaf package @obs/metrics; pass an interface or a callback instead',
+    ]);
+  });
+
+  it('lets the kit assembly depend on and import leaf packages', () => {
+    pkg(
+      'kit',
+      { name: '@obs/kit', ...corePeer, dependencies: { '@obs/metrics': 'workspace:*' } },
+      {
+        'src/index.ts': "export { createMetrics } from '@obs/metrics';\n",
+      },
+    );
+    expect(checkWorkspace(root)).toEqual([]);
+  });
+
+  it('fails a package that imports @obs/core without the peer dependency', () => {
+    pkg('health', { name: '@obs/health' }, { 'src/index.ts': "import '@obs/core';\n" });
+    expect(checkWorkspace(root)).toEqual([
+      'packages/health/src/index.ts: imports @obs/core, which packages/health/package.json must list in peerDependencies',
+    ]);
+  });
+
+  it('fails a main entry that imports hono, and a hono folder without its export and optional peer', () => {
+    pkg(
+      'health',
+      { name: '@obs/health', ...corePeer },
+      {
+        'src/index.ts': "import { Hono } from 'hono';\n",
+        'src/hono/index.ts': "import type { MiddlewareHandler } from 'hono';\n",
+      },
+    );
+    expect(checkWorkspace(root)).toEqual([
+      'packages/health/src/index.ts: imports hono outside src/hono; the main entry must not need hono',
+      'packages/health: has src/hono but no "./hono" export',
+      'packages/health: has src/hono, so hono must be an optional peerDependency',
+    ]);
+  });
+
+  it('fails exports entries without the source condition first or without types', () => {
+    pkg('tracing', {
+      name: '@obs/tracing',
+      exports: {
+        '.': { import: './dist/index.js', '@obs/source': './src/index.ts' },
+        './hono': { '@obs/source': './src/missing.ts', import: { default: './dist/hono.js' } },
+      },
+    });
+    expect(checkWorkspace(root)).toEqual([
+      'packages/tracing: exports["."] must list "@obs/source" first',
+      'packages/tracing: exports["./hono"]["@obs/source"] points at a missing file',
+      'packages/tracing: exports["./hono"].import must be { types, default }',
+      'packages/tracing: exports["./hono"].require must be { types, default }',
+    ]);
+  });
+
+  it('holds for this repository', () => {
+    expect(checkWorkspace(join(__dirname, '..'))).toEqual([]);
+  });
+});
+
+describe('importsOf', () => {
+  it('finds static, type-only, side-effect, dynamic and require imports', () => {
+    const text = [
+      "import a from 'a';",
+      "import type { B } from '@s/b';",
+      "import 'side-effect';",
+      "export { c } from './c';",
+      "const d = await import('d');",
+      "const e = require('e');",
+    ].join('\n');
+    expect(importsOf(text)).toEqual(['a', '@s/b', 'side-effect', './c', 'd', 'e']);
+  });
+});

@@ -1,0 +1,170 @@
+// House rules that no compiler checks (DESIGN.md, "Rules of the house"):
+// - @obs/core is a peer dependency, never a regular one;
+// - a leaf package (every package but core and the kit assembly) depends on and imports no other
+//   @obs package but core: where two signals meet, pass an interface or a callback;
+// - the main entry never imports hono; middleware lives behind the ./hono subpath, with hono as an
+//   optional peer;
+// - every exports entry resolves to sources through "@obs/source" first, then import/require with
+//   types first, so tests and type-checks need no build and consumers get ESM, CJS and .d.ts.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const ASSEMBLIES = new Set(['@obs/kit']);
+const CORE = '@obs/core';
+
+interface PackageJson {
+  name?: string;
+  private?: boolean;
+  exports?: Record<string, unknown>;
+  dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+}
+
+interface WorkspacePackage {
+  dir: string;
+  json: PackageJson;
+}
+
+function readPackages(root: string, folder: string): WorkspacePackage[] {
+  const base = join(root, folder);
+  if (!existsSync(base)) return [];
+  return readdirSync(base)
+    .map((name) => join(base, name))
+    .filter((dir) => existsSync(join(dir, 'package.json')))
+    .map((dir) => ({
+      dir,
+      json: JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as PackageJson,
+    }));
+}
+
+function sourceFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sourceFiles(path);
+    return /\.(ts|tsx|mts|cts)$/.test(name) ? [path] : [];
+  });
+}
+
+const IMPORT_RE = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)['"]([^'"]+)['"]/g;
+
+export function importsOf(text: string): string[] {
+  return [...text.matchAll(IMPORT_RE)].map((m) => m[1]!);
+}
+
+/** `@obs/logging/hono` → `@obs/logging`; `hono/conninfo` → `hono`. */
+function packageOf(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+}
+
+function checkExports(pkg: WorkspacePackage, where: string, problems: string[]): void {
+  const exportsMap = pkg.json.exports;
+  if (!exportsMap || typeof exportsMap !== 'object') {
+    problems.push(`${where}: package.json has no "exports" map`);
+    return;
+  }
+  for (const [subpath, entry] of Object.entries(exportsMap)) {
+    if (subpath === './package.json') continue;
+    const e = entry as Record<string, unknown>;
+    if (typeof e !== 'object' || Object.keys(e)[0] !== '@obs/source') {
+      problems.push(`${where}: exports["${subpath}"] must list "@obs/source" first`);
+      continue;
+    }
+    const source = e['@obs/source'];
+    if (typeof source !== 'string' || !existsSync(join(pkg.dir, source))) {
+      problems.push(`${where}: exports["${subpath}"]["@obs/source"] points at a missing file`);
+    }
+    for (const kind of ['import', 'require']) {
+      const target = e[kind] as Record<string, unknown> | undefined;
+      if (!target || Object.keys(target)[0] !== 'types' || typeof target.default !== 'string') {
+        problems.push(`${where}: exports["${subpath}"].${kind} must be { types, default }`);
+      }
+    }
+  }
+}
+
+/** Every broken rule in the workspace at `root`, as one sentence each; empty when all hold. */
+export function checkWorkspace(root: string): string[] {
+  const problems: string[] = [];
+  const libraries = readPackages(root, 'packages');
+  const names = new Set(libraries.map((p) => p.json.name));
+
+  for (const pkg of libraries) {
+    const name = pkg.json.name ?? '(unnamed)';
+    const where = relative(root, pkg.dir);
+    const isLeaf = name !== CORE && !ASSEMBLIES.has(name);
+    const deps = pkg.json.dependencies ?? {};
+    const peers = pkg.json.peerDependencies ?? {};
+
+    if (deps[CORE])
+      problems.push(`${where}: lists ${CORE} in dependencies; make it a peerDependency`);
+    if (isLeaf) {
+      for (const dep of [...Object.keys(deps), ...Object.keys(peers)]) {
+        if (dep.startsWith('@obs/') && dep !== CORE) {
+          problems.push(
+            `${where}: lists the leaf package ${dep}; leaf packages depend only on ${CORE}`,
+          );
+        }
+      }
+    }
+
+    checkExports(pkg, where, problems);
+
+    const srcDir = join(pkg.dir, 'src');
+    const honoDir = join(srcDir, 'hono');
+    for (const file of sourceFiles(srcDir)) {
+      const at = relative(root, file);
+      const isTest = file.endsWith('.test.ts');
+      for (const specifier of importsOf(readFileSync(file, 'utf8'))) {
+        const target = packageOf(specifier);
+        if (
+          isLeaf &&
+          target.startsWith('@obs/') &&
+          target !== CORE &&
+          target !== name &&
+          names.has(target)
+        ) {
+          problems.push(
+            `${at}: imports the sibling leaf package ${target}; pass an interface or a callback instead`,
+          );
+        }
+        if (target === CORE && name !== CORE && !peers[CORE]) {
+          problems.push(
+            `${at}: imports ${CORE}, which ${where}/package.json must list in peerDependencies`,
+          );
+        }
+        if (
+          (target === 'hono' || target.startsWith('@hono/')) &&
+          !isTest &&
+          !file.startsWith(honoDir)
+        ) {
+          problems.push(
+            `${at}: imports ${specifier} outside src/hono; the main entry must not need hono`,
+          );
+        }
+      }
+    }
+
+    if (existsSync(honoDir)) {
+      if (!pkg.json.exports?.['./hono'])
+        problems.push(`${where}: has src/hono but no "./hono" export`);
+      if (!peers.hono || !pkg.json.peerDependenciesMeta?.hono?.optional) {
+        problems.push(`${where}: has src/hono, so hono must be an optional peerDependency`);
+      }
+    }
+  }
+  return [...new Set(problems)];
+}
+
+if (require.main === module) {
+  const problems = checkWorkspace(process.cwd());
+  for (const p of problems) console.error(`✗ ${p}`);
+  if (problems.length > 0) {
+    console.error(`\n${problems.length} package rule(s) broken (see scripts/check-packages.ts).`);
+    process.exitCode = 1;
+  } else {
+    console.log('package rules: all hold');
+  }
+}
