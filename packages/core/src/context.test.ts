@@ -52,6 +52,19 @@ describe('runWithContext / getContext', () => {
     });
   });
 
+  it('keeps a __proto__ attribute as an own key, not a prototype', () => {
+    const attributes = JSON.parse('{"__proto__": {"evil": 1}, "job": "x"}') as Record<
+      string,
+      string
+    >;
+    runWithContext({ attributes }, () => {
+      const attrs = getContext()!.attributes as Record<string, unknown>;
+      expect(Object.getPrototypeOf(attrs)).toBe(Object.prototype);
+      expect(attrs.evil).toBeUndefined();
+      expect(Object.keys(attrs)).toEqual(['__proto__', 'job']);
+    });
+  });
+
   it('does not let a later change to the init object leak in', () => {
     const attributes: Record<string, string> = { job: 'rollup' };
     runWithContext({ attributes }, () => {

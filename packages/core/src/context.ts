@@ -57,9 +57,28 @@ function build(patch: ObsContextInit, base?: ObsContext): ObsContext {
     clientIp: from.clientIp,
     userAgent: from.userAgent,
     attributes: attributes
-      ? Object.freeze(Object.assign({}, base?.attributes, attributes))
+      ? mergeAttributes(base?.attributes, attributes)
       : (base?.attributes ?? NO_ATTRIBUTES),
   });
+}
+
+/** Own keys only: a `__proto__` key from parsed input must not become the prototype. */
+function mergeAttributes(
+  ...sources: (ObsContext['attributes'] | undefined)[]
+): ObsContext['attributes'] {
+  const out: Record<string, ContextAttributeValue> = {};
+  for (const source of sources) {
+    if (!source) continue;
+    for (const key of Object.keys(source)) {
+      Object.defineProperty(out, key, {
+        value: source[key],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+  }
+  return Object.freeze(out);
 }
 
 function merged(patch: ObsContextInit, base: ObsContext): ObsContextInit {

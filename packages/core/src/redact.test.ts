@@ -151,6 +151,28 @@ describe('createRedactor: the default list', () => {
     });
   });
 
+  it('catches plural, hyphenated and infix forms of credential keys', () => {
+    const input = {
+      cookies: { sid: '1' },
+      tokens: ['a', 'b'],
+      refresh_token_id: 'r',
+      'x-auth-token-v2': 'x',
+      'credit-card': '4111',
+      'card-number': '4111',
+      'private-key': 'k',
+    };
+    const out = redact(input) as Record<string, unknown>;
+    for (const key of Object.keys(input)) expect(out[key]).toBe(R);
+  });
+
+  it('matches keys that contain newlines', () => {
+    expect(redact({ 'password\n': 'p', '\napi_key': 'k', 'x\nsecret': 's' })).toEqual({
+      'password\n': R,
+      '\napi_key': R,
+      'x\nsecret': R,
+    });
+  });
+
   it('keeps look-alikes that are not credentials', () => {
     const input = {
       max_tokens: 512,
@@ -196,41 +218,26 @@ describe('createRedactor: copies, never mutates', () => {
     expect(out.buf).toBe(buf);
   });
 
-  it('walks Maps, Sets, class instances and errors, keeping their types', () => {
-    class Account {
-      constructor(
-        readonly id: number,
-        readonly password: string,
-      ) {}
-    }
+  it('walks Maps (keys included), Sets and errors, keeping their types', () => {
     const cause = Object.assign(new Error('inner'), {
       config: { headers: { authorization: 'Bearer z' } },
     });
     const err = Object.assign(new Error('request failed', { cause }), { token: 't', status: 500 });
     const out = createRedactor()({
-      map: new Map<string, unknown>([
+      map: new Map<unknown, unknown>([
         ['secret', 's'],
         ['keep', 'k'],
+        [{ password: 'in a key' }, 'v'],
       ]),
       set: new Set([{ password: 'p' }]),
-      account: new Account(7, 'hunter2'),
       err,
-    }) as {
-      map: Map<string, unknown>;
-      set: Set<unknown>;
-      account: Account;
-      err: Error & Record<string, unknown>;
-    };
+    }) as { map: Map<unknown, unknown>; set: Set<unknown>; err: Error & Record<string, unknown> };
     expect([...out.map]).toEqual([
       ['secret', R],
       ['keep', 'k'],
+      [{ password: R }, 'v'],
     ]);
     expect([...out.set]).toEqual([{ password: R }]);
-    expect(out.account).toBeInstanceOf(Account);
-    expect(Object.entries(out.account)).toEqual([
-      ['id', 7],
-      ['password', R],
-    ]);
     expect(out.err).toBeInstanceOf(Error);
     expect(out.err.message).toBe('request failed');
     expect(out.err.stack).toBe(err.stack);
@@ -241,6 +248,47 @@ describe('createRedactor: copies, never mutates', () => {
     });
     expect(Object.keys(out.err)).toEqual(['token', 'status']);
     expect((err as unknown as Record<string, unknown>).token).toBe('t');
+  });
+
+  it('turns class instances into plain objects of their own fields', () => {
+    class Account {
+      #pin = 1234;
+      constructor(
+        readonly id: number,
+        readonly password: string,
+      ) {}
+      pin(): number {
+        return this.#pin;
+      }
+    }
+    const out = createRedactor()({ account: new Account(7, 'hunter2') }) as {
+      account: Record<string, unknown>;
+    };
+    expect(Object.getPrototypeOf(out.account)).toBe(Object.prototype);
+    expect(out.account).toEqual({ id: 7, password: R });
+  });
+
+  it('serializes objects with toJSON the way JSON.stringify would, then redacts', () => {
+    class Secretive {
+      #token = 'hidden';
+      toJSON() {
+        return { token: this.#token, kind: 'secretive' };
+      }
+    }
+    const out = createRedactor()({ url: new URL('https://h.example/p?q=1'), s: new Secretive() });
+    expect(out).toEqual({ url: 'https://h.example/p?q=1', s: { token: R, kind: 'secretive' } });
+    expect(() => JSON.stringify(out)).not.toThrow();
+  });
+
+  it('copies the entries of URLSearchParams and Headers, redacting credentials', () => {
+    const out = createRedactor()({
+      query: new URLSearchParams('api_key=k&page=2&tag=a&tag=b'),
+      headers: new Headers({ Authorization: 'Bearer x', Accept: 'json' }),
+    });
+    expect(out).toEqual({
+      query: { api_key: R, page: '2', tag: ['a', 'b'] },
+      headers: { authorization: R, accept: 'json' },
+    });
   });
 
   it('does not let a __proto__ key change the copy prototype', () => {
@@ -280,6 +328,13 @@ describe('createRedactor: hostile shapes', () => {
     }
     expect(depth).toBe(99);
     expect(out.next).toBe('[Truncated: nesting limit]');
+  });
+
+  it('bounds the work on deeply shared structures', () => {
+    let node: Record<string, unknown> = { leaf: true };
+    for (let i = 0; i < 40; i++) node = { a: node, b: node };
+    // 2^40 paths lead to the leaf; the walk stops after a fixed number of objects instead.
+    expect(JSON.stringify(createRedactor()(node))).toContain('[Truncated: size limit]');
   });
 
   it('marks a getter that throws instead of throwing', () => {

@@ -38,13 +38,19 @@ export const DEFAULT_REDACT_PATHS: readonly string[] = Object.freeze([
   '**.*apikey*',
   '**.*api-key*',
   '**.*authorization*',
-  '**.cookie',
-  '**.set-cookie',
+  '**.*cookie',
+  '**.cookies',
+  '**.tokens',
+  '**.*_token_*',
+  '**.*-token-*',
   '**.*private_key*',
+  '**.*private-key*',
   '**.*privatekey*',
   '**.*credit_card*',
+  '**.*credit-card*',
   '**.*creditcard*',
   '**.*card_number*',
+  '**.*card-number*',
   '**.*cardnumber*',
   '**.cvv',
   '**.cvc',
@@ -55,6 +61,13 @@ const CIRCULAR = '[Circular]';
 const TOO_DEEP = '[Truncated: nesting limit]';
 const UNREADABLE = '[Unreadable: getter threw]';
 const MAX_DEPTH = 100;
+const TOO_BIG = '[Truncated: size limit]';
+/**
+ * Objects walked per call. Shared references are walked once per path (the same object may need
+ * different redaction on different paths), so a deeply shared structure could otherwise take
+ * exponential time.
+ */
+const MAX_NODES = 10_000;
 /** Transitions remembered per state set; past this the memo starts over (keys are usually few). */
 const MAX_MEMO_KEYS = 2000;
 
@@ -91,7 +104,7 @@ function parseSegment(text: string): Segment {
     .split('*')
     .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
     .join('.*');
-  return { kind: Kind.Glob, literal: '', glob: new RegExp(`^${source}$`) };
+  return { kind: Kind.Glob, literal: '', glob: new RegExp(`^${source}$`, 's') };
 }
 
 function matches(seg: Segment, lowerKey: string): boolean {
@@ -223,6 +236,7 @@ const ERROR_FIELDS = ['name', 'message', 'stack', 'cause', 'errors'] as const;
 class Walker {
   private readonly ancestors: object[] = [];
   private readonly path: string[] = [];
+  private nodes = 0;
   private busy = false;
 
   constructor(
@@ -241,6 +255,7 @@ class Walker {
       return DEFAULT_CENSOR;
     } finally {
       this.busy = false;
+      this.nodes = 0;
       this.ancestors.length = 0;
       this.path.length = 0;
     }
@@ -289,6 +304,7 @@ class Walker {
     const { ancestors } = this;
     if (ancestors.includes(node)) return CIRCULAR;
     if (ancestors.length >= MAX_DEPTH) return TOO_DEEP;
+    if (++this.nodes > MAX_NODES) return TOO_BIG;
     ancestors.push(node);
     try {
       if (plain) {
@@ -303,7 +319,10 @@ class Walker {
       }
       if (node instanceof Map) {
         const out = new Map<unknown, unknown>();
-        for (const [k, v] of node) out.set(k, this.child(set, String(k), v));
+        for (const [k, v] of node) {
+          const key: unknown = typeof k === 'object' && k !== null ? this.walk(k, set) : k;
+          out.set(key, this.child(set, String(k), v));
+        }
         return out;
       }
       if (node instanceof Set) {
@@ -312,9 +331,10 @@ class Walker {
         for (const v of node) out.add(this.child(set, String(i++), v));
         return out;
       }
-      // Class instances and errors keep their prototype; null-prototype objects stay that way.
-      const out = Object.create(proto) as Record<string, unknown>;
       if (node instanceof Error) {
+        // Errors keep their prototype (serializers recognise them); message, stack and cause are
+        // own but not enumerable on native errors.
+        const out = Object.create(proto) as Record<string, unknown>;
         for (const key of ERROR_FIELDS) {
           if (!Object.prototype.hasOwnProperty.call(node, key)) continue;
           Object.defineProperty(out, key, {
@@ -324,7 +344,33 @@ class Walker {
             enumerable: Object.prototype.propertyIsEnumerable.call(node, key),
           });
         }
+        this.copyEntries(node, out, set);
+        return out;
       }
+      if (node instanceof URLSearchParams || node instanceof Headers) {
+        // Their content lives in internal slots: copy the entries, where credentials hide.
+        const out: Record<string, unknown> = {};
+        node.forEach((value, key) => {
+          const prev: unknown = out[key];
+          const next: unknown = this.child(set, key, value);
+          setOwn(
+            out,
+            key,
+            prev === undefined
+              ? next
+              : [...(Array.isArray(prev) ? (prev as unknown[]) : [prev]), next],
+          );
+        });
+        return out;
+      }
+      const toJSON = (node as { toJSON?: unknown }).toJSON;
+      if (typeof toJSON === 'function') {
+        // What a serializer would emit (URL → href); a copy's methods would lose their receiver.
+        return this.walk(toJSON.call(node), set);
+      }
+      // Class instances and null-prototype objects: their own fields, as a plain object. A copy
+      // with the original prototype would break methods that rely on private state.
+      const out: Record<string, unknown> = {};
       this.copyEntries(node, out, set);
       return out;
     } finally {

@@ -3,6 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { getContext, updateContext } from '../context';
+import { setInternalErrorHandler } from '../internal-errors';
 import { contextFields } from '../context-fields';
 import { obsContext } from './obs-context';
 
@@ -136,6 +137,42 @@ describe('obsContext()', () => {
     const app = appWith({ getConnInfo: () => ({ remote: { address: '198.51.100.9' } }) });
     const res = await app.request('/ctx');
     expect(((await res.json()) as { ctx: { clientIp: string } }).ctx.clientIp).toBe('198.51.100.9');
+  });
+
+  it('survives a getConnInfo that throws, reporting it instead', async () => {
+    const reports: unknown[] = [];
+    setInternalErrorHandler((err) => reports.push(err));
+    try {
+      const app = appWith({
+        getConnInfo: () => {
+          throw new Error('no socket under app.request');
+        },
+      });
+      const res = await app.request('/ctx', { headers: { 'X-Request-ID': 'still-ok' } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('X-Request-ID')).toBe('still-ok');
+      expect(((await res.json()) as { ctx: Record<string, unknown> }).ctx.clientIp).toBeUndefined();
+      expect(reports).toEqual([new Error('no socket under app.request')]);
+    } finally {
+      setInternalErrorHandler(undefined);
+    }
+  });
+
+  it('shows an update made after await next() to code that runs later in the request', async () => {
+    const app = new Hono();
+    let seenByOuter: unknown;
+    app.use(obsContext());
+    app.use(async (_c, next) => {
+      await next();
+      seenByOuter = getContext()?.workspaceId;
+    });
+    app.use(async (_c, next) => {
+      await next();
+      updateContext({ workspaceId: 'set-after-next' });
+    });
+    app.get('/', (c) => c.text('ok'));
+    await app.request('/');
+    expect(seenByOuter).toBe('set-after-next');
   });
 
   it('lets an auth middleware update the context for the rest of the request, outer middleware included', async () => {

@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { GetConnInfo } from 'hono/conninfo';
 import { runWithContext, type ObsContextInit } from '../context';
 import { ObsConfigError } from '../errors';
+import { reportInternalError } from '../internal-errors';
 import { isValidRequestId, resolveRequestId } from '../request-id';
 import { clientIpResolver, type TrustProxy } from './client-ip';
 
@@ -51,8 +52,12 @@ function echoRequestId(c: Context, headerName: string, requestId: string): void 
     c.res.headers.set(headerName, requestId);
   } catch {
     // Immutable headers (a response passed through from fetch): copy it, then set.
-    c.res = new Response(c.res.body, c.res);
-    c.res.headers.set(headerName, requestId);
+    try {
+      c.res = new Response(c.res.body, c.res);
+      c.res.headers.set(headerName, requestId);
+    } catch (err) {
+      reportInternalError(err, '@obs/core: obsContext (echoing the request id)');
+    }
   }
 }
 
@@ -89,9 +94,18 @@ export function obsContext(options: ObsContextOptions = {}): MiddlewareHandler {
   const resolveClientIp = clientIpResolver(trustProxy);
   // Header reads cost ~0.5 µs each; skip the one nobody is allowed to use.
   const trustsProxies = trustProxy !== false && trustProxy !== 0;
-  const socketAddress = getConnInfo
+  const readAddress = getConnInfo
     ? (c: Context) => getConnInfo(c).remote.address
     : nodeSocketAddress;
+  const socketAddress = (c: Context): string | undefined => {
+    try {
+      return readAddress(c);
+    } catch (err) {
+      // A runtime adapter that cannot tell (e.g. under app.request) must not fail the request.
+      reportInternalError(err, '@obs/core: obsContext (reading the client address)');
+      return undefined;
+    }
+  };
 
   return async function obsContextMiddleware(c, next) {
     const requestId = resolveRequestId(c.req.header(headerName));
