@@ -56,7 +56,8 @@ export function packageFiles({
   };
   const files: Record<string, string> = {
     'package.json': `${JSON.stringify(pkg, null, 2)}\n`,
-    'tsconfig.json': `${JSON.stringify({ extends: '../../tsconfig.base.json', include: ['src', 'bench'] }, null, 2)}\n`,
+    'tsconfig.json':
+      '{\n  "extends": "../../tsconfig.base.json",\n  "include": ["src", "bench"]\n}\n',
     'jest.config.cjs': "module.exports = require('../../jest.preset.cjs');\n",
     'src/index.ts': 'export {};\n',
     'README.md': [

@@ -1,2 +1,3 @@
 export { obsContext } from './obs-context';
 export type { ObsContextOptions, TrustProxy } from './obs-context';
+export { routeTemplate } from './route';

@@ -1,0 +1,2 @@
+export { requestLogger } from './request-logger';
+export type { RequestLoggerOptions } from './request-logger';

@@ -1,0 +1,12 @@
+export { createLogger } from './logger';
+export type { Logger, LogFields, LogMethod } from './logger';
+export type { LoggerOptions, DestinationOption } from './options';
+export { LEVELS, LEVEL_VALUES } from './levels';
+export type { LevelName } from './levels';
+export type { LogDestination, LogEntry } from './destinations/destination';
+export { stdoutDestination, fileDestination } from './destinations/stream';
+export type { StreamDestinationOptions, FileDestinationOptions } from './destinations/stream';
+export { memoryDestination } from './destinations/memory';
+export type { MemoryDestination } from './destinations/memory';
+export { winstonDestination } from './destinations/winston';
+export type { WinstonDestination, WinstonDestinationOptions } from './destinations/winston';

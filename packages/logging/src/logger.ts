@@ -1,0 +1,254 @@
+import { register, unregister } from 'on-exit-leak-free';
+import { contextFields, reportInternalError } from '@obs/core';
+import { callerAt } from './caller';
+import type { LogDestination } from './destinations/destination';
+import { LEVEL_VALUES, type LevelName } from './levels';
+import { resolveOptions, type LoggerOptions, type ResolvedOptions } from './options';
+import { keyPrefix, quote, stringifyString, stringifyValue } from './serialize';
+
+/** Structured fields of one record. An `Error` value anywhere serializes as `{type, message, stack, code?, cause?}`. */
+export type LogFields = Readonly<Record<string, unknown>>;
+
+/** Logs one record. `fields` may also be an `Error` (logged as `error`). */
+export type LogMethod = (message: string, fields?: LogFields | Error) => void;
+
+export interface Logger {
+  readonly trace: LogMethod;
+  readonly debug: LogMethod;
+  readonly info: LogMethod;
+  readonly warn: LogMethod;
+  readonly error: LogMethod;
+  readonly fatal: LogMethod;
+  /** The `logger` field of this logger's records. */
+  readonly name: string;
+  /** The lowest level this logger writes (from `level`, or `levels` for its name). */
+  readonly level: LevelName;
+  /**
+   * A logger whose records all carry `bindings` (redacted once, here). A `logger` binding renames
+   * the child, and its level follows `levels` for the new name.
+   */
+  child(bindings: LogFields): Logger;
+  isLevelEnabled(level: LevelName): boolean;
+  /** Writes out everything buffered, in every destination. */
+  flush(): Promise<void>;
+  /** Flushes and closes the destinations; shared by the logger and all its children. */
+  close(): Promise<void>;
+}
+
+/** Keys every record sets itself; a field of the same name is written as `field_<key>`. */
+const RECORD_KEYS = new Set([
+  'timestamp',
+  'level',
+  'message',
+  'service',
+  'environment',
+  'version',
+  'logger',
+  'pid',
+  'hostname',
+]);
+const CALLER_KEYS = ['module', 'function', 'line'];
+
+const noop: LogMethod = () => undefined;
+
+/** What a logger and all its children share. */
+class Shared {
+  readonly head: string;
+  readonly tail: string;
+  readonly reserved: ReadonlySet<string>;
+  private lastMs = -1;
+  private lastIso = '';
+  closed = false;
+
+  constructor(readonly options: ResolvedOptions) {
+    const { service } = options;
+    this.head = `,"service":${JSON.stringify(service.name)},"environment":${JSON.stringify(service.environment)},"version":${JSON.stringify(service.version)}`;
+    this.tail = `,"pid":${process.pid},"hostname":${JSON.stringify(options.hostname)}`;
+    this.reserved = new Set([...RECORD_KEYS, ...(options.caller ? CALLER_KEYS : [])]);
+    for (const destination of options.destinations) {
+      if (destination.flushSync) register(destination, flushOnExit);
+    }
+  }
+
+  /** ISO 8601 UTC, computed once per millisecond. */
+  iso(ms: number): string {
+    if (ms !== this.lastMs) {
+      this.lastMs = ms;
+      this.lastIso = new Date(ms).toISOString();
+    }
+    return this.lastIso;
+  }
+
+  levelFor(name: string): LevelName {
+    const { levels, level } = this.options;
+    for (let scope = name; ;) {
+      const found = levels.get(scope);
+      if (found) return found;
+      const dot = scope.lastIndexOf('.');
+      if (dot < 0) return level;
+      scope = scope.slice(0, dot);
+    }
+  }
+
+  /** `,"key":value` for each field, redacted, with record keys renamed. */
+  fieldsJson(fields: LogFields): string {
+    const { redact, maxStringLength, maxDepth } = this.options;
+    const safe = (redact ? redact(fields) : fields) as Record<string, unknown>;
+    const limits = { maxStringLength, maxDepth };
+    let out = '';
+    for (const key of Object.keys(safe)) {
+      const json = stringifyValue(safe[key], limits, 1);
+      if (json === undefined) continue;
+      out += keyPrefix(this.reserved.has(key) ? `field_${key}` : key) + json;
+    }
+    return out;
+  }
+
+  write(level: LevelName, time: number, line: string): void {
+    const entry = { level, time, line };
+    for (const destination of this.options.destinations) destination.write(entry);
+  }
+
+  async flush(): Promise<void> {
+    await Promise.all(this.options.destinations.map((d) => d.flush()));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const destination of this.options.destinations) unregister(destination);
+    await Promise.all(this.options.destinations.map((d) => d.close()));
+  }
+}
+
+function flushOnExit(destination: LogDestination): void {
+  try {
+    destination.flushSync?.();
+  } catch {
+    // Exiting: nowhere left to report.
+  }
+}
+
+class LoggerImpl implements Logger {
+  readonly trace: LogMethod;
+  readonly debug: LogMethod;
+  readonly info: LogMethod;
+  readonly warn: LogMethod;
+  readonly error: LogMethod;
+  readonly fatal: LogMethod;
+  readonly level: LevelName;
+  private readonly prefix: string;
+
+  constructor(
+    private readonly shared: Shared,
+    readonly name: string,
+    /** The bindings, already redacted, and their JSON. */
+    private readonly bindings: LogFields,
+    private readonly bindingsJson: string,
+  ) {
+    this.level = shared.levelFor(name);
+    this.prefix = `${shared.head},"logger":${JSON.stringify(name)}${shared.tail}`;
+    const threshold = LEVEL_VALUES[this.level];
+    const make = (level: LevelName): LogMethod =>
+      LEVEL_VALUES[level] < threshold ? noop : this.method(level);
+    this.trace = make('trace');
+    this.debug = make('debug');
+    this.info = make('info');
+    this.warn = make('warn');
+    this.error = make('error');
+    this.fatal = make('fatal');
+  }
+
+  private method(level: LevelName): LogMethod {
+    const levelJson = `","level":"${level}","message":`;
+    const emit = (message: string, fields?: LogFields | Error): void => {
+      this.emit(level, levelJson, message, fields);
+    };
+    return emit;
+  }
+
+  private emit(level: LevelName, levelJson: string, message: unknown, given?: LogFields | Error) {
+    const { shared } = this;
+    if (shared.closed) return;
+    try {
+      let fields: LogFields | undefined = given instanceof Error ? { error: given } : given;
+      let text: string;
+      if (typeof message === 'string') {
+        text = message;
+      } else if (message instanceof Error) {
+        text = message.message;
+        fields = Object.assign({ error: message }, fields);
+      } else {
+        text = String(message);
+      }
+
+      const { options } = shared;
+      const time = Date.now();
+      let line = `{"timestamp":"${shared.iso(time)}${levelJson}${stringifyString(text, options)}${this.prefix}`;
+
+      if (options.caller) {
+        const site = callerAt(2);
+        if (site)
+          line += `,"module":${JSON.stringify(site.module)},"function":${JSON.stringify(site.function)},"line":${site.line}`;
+      }
+
+      const ctx = contextFields() as Record<string, string>;
+      for (const key in ctx) {
+        if (key in this.bindings || (fields && key in fields)) continue;
+        line += `,"${key}":${quote(ctx[key]!)}`;
+      }
+
+      if (!fields) {
+        line += this.bindingsJson;
+      } else if (this.bindingsJson !== '' && Object.keys(fields).some((k) => k in this.bindings)) {
+        // A field overrides a binding of the same name: one key, the call's value.
+        line += shared.fieldsJson(Object.assign({}, this.bindings, fields));
+      } else {
+        line += this.bindingsJson + shared.fieldsJson(fields);
+      }
+      shared.write(level, time, `${line}}`);
+    } catch (err) {
+      reportInternalError(err, '@obs/logging');
+    }
+  }
+
+  child(bindings: LogFields): Logger {
+    const { logger, ...rest } = bindings;
+    const name = typeof logger === 'string' && logger !== '' ? logger : this.name;
+    const merged = Object.assign({}, this.bindings, rest);
+    const { redact } = this.shared.options;
+    const safe = (redact ? redact(merged) : merged) as LogFields;
+    return new LoggerImpl(this.shared, name, safe, this.shared.fieldsJson(safe));
+  }
+
+  isLevelEnabled(level: LevelName): boolean {
+    return LEVEL_VALUES[level] >= LEVEL_VALUES[this.level];
+  }
+
+  flush(): Promise<void> {
+    return this.shared.flush();
+  }
+
+  close(): Promise<void> {
+    return this.shared.close();
+  }
+}
+
+/**
+ * Creates a structured logger. Every record carries the time, level, message, service identity,
+ * logger name, pid and hostname, then the ids of the current request from `@obs/core`'s context
+ * (`request_id`, `trace_id`, `span_id`, `user_id`, `workspace_id`, …), then the logger's bindings,
+ * then the call's own fields, all redacted by core's policy.
+ *
+ * @throws ObsConfigError naming the bad option.
+ * @example
+ * ```ts
+ * const logger = createLogger({ service: { name: 'analytics' }, levels: 'db=warn' });
+ * logger.info('credits consumed', { agent_id: 'a1', credits: 12 });
+ * const db = logger.child({ logger: 'db' }); // writes warn and above only
+ * ```
+ */
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const resolved = resolveOptions(options);
+  return new LoggerImpl(new Shared(resolved), resolved.name, {}, '');
+}
