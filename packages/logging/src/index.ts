@@ -1,5 +1,6 @@
 export { createLogger } from './logger';
-export type { Logger, LogFields, LogMethod } from './logger';
+export type { Logger, LogFields, LogMethod, LoggerStats } from './logger';
+export type { SamplingOptions, ThrottleRule } from './gate';
 export type { LoggerOptions, DestinationOption } from './options';
 export { LEVELS, LEVEL_VALUES } from './levels';
 export type { LevelName } from './levels';

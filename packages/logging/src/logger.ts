@@ -1,6 +1,7 @@
 import { register, unregister } from 'on-exit-leak-free';
 import { contextFields, reportInternalError } from '@obs/core';
 import { callerAt } from './caller';
+import { Gate, type Suppressed } from './gate';
 import type { LogDestination } from './destinations/destination';
 import { LEVEL_VALUES, type LevelName } from './levels';
 import { resolveOptions, type LoggerOptions, type ResolvedOptions } from './options';
@@ -33,6 +34,13 @@ export interface Logger {
   flush(): Promise<void>;
   /** Flushes and closes the destinations; shared by the logger and all its children. */
   close(): Promise<void>;
+  /** Records not written because sampling or a throttle rule held them back. */
+  stats(): LoggerStats;
+}
+
+export interface LoggerStats {
+  sampledOut: number;
+  throttled: number;
 }
 
 /** Keys every record sets itself; a field of the same name is written as `field_<key>`. */
@@ -59,8 +67,16 @@ class Shared {
   private lastMs = -1;
   private lastIso = '';
   closed = false;
+  readonly gate: Gate | undefined;
+  /** Writes the throttle summaries; set by the root logger. */
+  summarize: (s: Suppressed) => void = () => undefined;
 
   constructor(readonly options: ResolvedOptions) {
+    const { sampling, throttle } = options;
+    this.gate =
+      Object.keys(sampling).length > 0 || throttle.length > 0
+        ? new Gate(sampling, throttle, (s) => this.summarize(s))
+        : undefined;
     const { service } = options;
     this.head = `,"service":${JSON.stringify(service.name)},"environment":${JSON.stringify(service.environment)},"version":${JSON.stringify(service.version)}`;
     this.tail = `,"pid":${process.pid},"hostname":${JSON.stringify(options.hostname)}`;
@@ -115,6 +131,7 @@ class Shared {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    this.gate?.close();
     this.closed = true;
     for (const destination of this.options.destinations) unregister(destination);
     await Promise.all(this.options.destinations.map((d) => d.close()));
@@ -162,16 +179,39 @@ class LoggerImpl implements Logger {
   private method(level: LevelName): LogMethod {
     const levelJson = `","level":"${level}","message":`;
     const emit = (message: string, fields?: LogFields | Error): void => {
-      this.emit(level, levelJson, message, fields);
+      this.emit(level, levelJson, message, fields, true);
     };
     return emit;
   }
 
-  private emit(level: LevelName, levelJson: string, message: unknown, given?: LogFields | Error) {
+  /** Writes a throttle summary: past the gate, at warn, whatever this logger's level. */
+  summarize(s: Suppressed): void {
+    this.emit(
+      'warn',
+      '","level":"warn","message":',
+      `suppressed ${s.suppressed} records for ${s.key}=${s.value}`,
+      {
+        throttle_key: s.key,
+        throttle_value: s.value,
+        suppressed: s.suppressed,
+        window_ms: s.windowMs,
+      },
+      false,
+    );
+  }
+
+  private emit(
+    level: LevelName,
+    levelJson: string,
+    message: unknown,
+    given: LogFields | Error | undefined,
+    gated: boolean,
+  ) {
     const { shared } = this;
     if (shared.closed) return;
     try {
       let fields: LogFields | undefined = given instanceof Error ? { error: given } : given;
+      if (gated && shared.gate && !shared.gate.allow(level, fields, this.bindings)) return;
       let text: string;
       if (typeof message === 'string') {
         text = message;
@@ -232,6 +272,11 @@ class LoggerImpl implements Logger {
   close(): Promise<void> {
     return this.shared.close();
   }
+
+  stats(): LoggerStats {
+    const gate = this.shared.gate;
+    return { sampledOut: gate?.sampledOut ?? 0, throttled: gate?.throttled ?? 0 };
+  }
 }
 
 /**
@@ -250,5 +295,8 @@ class LoggerImpl implements Logger {
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const resolved = resolveOptions(options);
-  return new LoggerImpl(new Shared(resolved), resolved.name, {}, '');
+  const shared = new Shared(resolved);
+  const root = new LoggerImpl(shared, resolved.name, {}, '');
+  shared.summarize = (s) => root.summarize(s);
+  return root;
 }

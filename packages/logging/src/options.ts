@@ -12,6 +12,7 @@ import {
 import type { LogDestination } from './destinations/destination';
 import { fileDestination, stdoutDestination, StreamDestination } from './destinations/stream';
 import { isWinstonTransport, winstonDestination } from './destinations/winston';
+import type { SamplingOptions, ThrottleRule } from './gate';
 import { LEVELS, parseLevel, type LevelName } from './levels';
 import type TransportStream from 'winston-transport';
 
@@ -42,6 +43,13 @@ export interface LoggerOptions {
   redact?: false | { paths?: string[]; censor?: string; defaults?: boolean };
   /** Where records go: one or several. @default 'stdout' */
   destination?: DestinationOption | DestinationOption[];
+  /**
+   * Keep probabilities for `trace`, `debug` and `info` (0–1); decided per request id, so a kept
+   * request keeps all its lines. warn and above are never sampled. @default keep everything
+   */
+  sampling?: SamplingOptions;
+  /** Per-key rate limits, e.g. `[{ key: 'workspace_id', limit: 10, levels: ['error'] }]`. */
+  throttle?: ThrottleRule[];
   /** Add `module`, `function` and `line` of the call site (costs a stack capture). @default false */
   caller?: boolean;
   /** Longer strings are cut, with a marker. @default 10_000 */
@@ -77,6 +85,23 @@ const schema = z.strictObject({
     ])
     .optional(),
   destination: z.unknown().optional(),
+  sampling: z
+    .strictObject({
+      trace: z.number().min(0).max(1).optional(),
+      debug: z.number().min(0).max(1).optional(),
+      info: z.number().min(0).max(1).optional(),
+    })
+    .optional(),
+  throttle: z
+    .array(
+      z.strictObject({
+        key: z.string().min(1),
+        limit: z.number().int().min(1),
+        windowMs: z.number().int().min(1).optional(),
+        levels: z.array(level).optional(),
+      }),
+    )
+    .optional(),
   caller: z.boolean().optional(),
   maxStringLength: z.number().int().min(16).optional(),
   maxDepth: z.number().int().min(1).max(100).optional(),
@@ -91,6 +116,8 @@ export interface ResolvedOptions {
   readonly levels: ReadonlyMap<string, LevelName>;
   readonly redact: Redactor | undefined;
   readonly destinations: readonly LogDestination[];
+  readonly sampling: SamplingOptions;
+  readonly throttle: readonly ThrottleRule[];
   readonly caller: boolean;
   readonly maxStringLength: number;
   readonly maxDepth: number;
@@ -210,6 +237,8 @@ export function resolveOptions(
     levels,
     redact: o.redact === false ? undefined : redactorFor(o.redact ?? {}),
     destinations: resolveDestinations(o.destination, format),
+    sampling: o.sampling ?? {},
+    throttle: o.throttle ?? [],
     caller: o.caller ?? false,
     maxStringLength: o.maxStringLength ?? 10_000,
     maxDepth: o.maxDepth ?? 10,
