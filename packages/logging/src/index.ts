@@ -9,5 +9,6 @@ export { stdoutDestination, fileDestination } from './destinations/stream';
 export type { StreamDestinationOptions, FileDestinationOptions } from './destinations/stream';
 export { memoryDestination } from './destinations/memory';
 export type { MemoryDestination } from './destinations/memory';
+export type { RotateOptions } from './destinations/rotating';
 export { winstonDestination } from './destinations/winston';
 export type { WinstonDestination, WinstonDestinationOptions } from './destinations/winston';

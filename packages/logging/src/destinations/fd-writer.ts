@@ -24,6 +24,8 @@ export class FdWriter {
   private readonly timer: NodeJS.Timeout;
   /** Lines lost to a destination that refused them (a pipe full for too long, a disk error). */
   dropped = 0;
+  /** Bytes written since the descriptor was opened (or reopened). */
+  written = 0;
 
   constructor(
     private readonly target: number | string,
@@ -57,7 +59,9 @@ export class FdWriter {
     let blockedSince = 0;
     while (offset < data.length) {
       try {
-        offset += writeSync(this.fd, data, offset);
+        const n = writeSync(this.fd, data, offset);
+        offset += n;
+        this.written += n;
         blockedSince = 0;
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
@@ -74,12 +78,16 @@ export class FdWriter {
     }
   }
 
-  /** Writes what is buffered to the path again, opened anew (after a rotation renamed it). */
+  /**
+   * Flushes, closes and opens the path anew: after a rotation renamed the file, writing goes on
+   * in a new one. Flushing first keeps every line on the side of the rotation it was logged on.
+   */
   reopen(): void {
     if (typeof this.target === 'number') return;
     this.flushSync();
     closeSync(this.fd);
     this.fd = FdWriter.open(this.target);
+    this.written = 0;
   }
 
   close(): void {

@@ -2,6 +2,7 @@ import { ObsConfigError, reportInternalError } from '@obs/core';
 import { prettyLine } from '../pretty';
 import type { LogDestination, LogEntry } from './destination';
 import { FdWriter } from './fd-writer';
+import { RotatingFile, type RotateOptions } from './rotating';
 
 export interface StreamDestinationOptions {
   /** `'json'` (one JSON record per line) or `'pretty'` (colored, for a terminal). @default 'json' */
@@ -15,12 +16,15 @@ export interface StreamDestinationOptions {
  * in blocks of 64 KiB, or every 100 ms, synchronously, and whatever is left is written on exit.
  */
 export class StreamDestination implements LogDestination {
-  private readonly writer: FdWriter;
+  private readonly writer: FdWriter | RotatingFile;
   private readonly pretty: boolean;
   private readonly colors: boolean;
   private closed = false;
 
-  constructor(target: number | string, options: StreamDestinationOptions = {}) {
+  constructor(
+    target: number | string,
+    options: StreamDestinationOptions & { rotate?: RotateOptions } = {},
+  ) {
     const format: unknown = options.format ?? 'json';
     if (format !== 'json' && format !== 'pretty') {
       throw new ObsConfigError('format', 'expected "json" or "pretty"');
@@ -30,7 +34,10 @@ export class StreamDestination implements LogDestination {
       typeof target === 'number' &&
       (target === 1 ? process.stdout.isTTY : target === 2 && process.stderr.isTTY);
     this.colors = options.colors ?? (tty && !process.env.NO_COLOR);
-    this.writer = new FdWriter(target, '@obs/logging: stream destination');
+    this.writer =
+      typeof target === 'string' && options.rotate
+        ? new RotatingFile(target, options.rotate)
+        : new FdWriter(target, '@obs/logging: stream destination');
   }
 
   /** Records lost because the output refused them. */
@@ -41,7 +48,9 @@ export class StreamDestination implements LogDestination {
   write(entry: LogEntry): void {
     if (this.closed) return;
     try {
-      this.writer.write(`${this.pretty ? prettyLine(entry.line, this.colors) : entry.line}\n`);
+      const text = `${this.pretty ? prettyLine(entry.line, this.colors) : entry.line}\n`;
+      if (this.writer instanceof RotatingFile) this.writer.write(text, entry.time);
+      else this.writer.write(text);
     } catch (err) {
       reportInternalError(err, '@obs/logging: stream destination');
     }
@@ -56,12 +65,11 @@ export class StreamDestination implements LogDestination {
     return Promise.resolve();
   }
 
-  close(): Promise<void> {
-    if (!this.closed) {
-      this.closed = true;
-      this.writer.close();
-    }
-    return Promise.resolve();
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.writer.close();
+    if (this.writer instanceof RotatingFile) await this.writer.settle();
   }
 }
 
@@ -73,9 +81,18 @@ export function stdoutDestination(options: StreamDestinationOptions = {}): LogDe
 export interface FileDestinationOptions extends StreamDestinationOptions {
   /** The file to append to; its folder is created when missing. */
   path: string;
+  /** Size- and/or time-based rotation with retention and optional gzip. @default no rotation */
+  rotate?: RotateOptions;
 }
 
-/** Records appended to a file, buffered, flushed on exit. */
+/**
+ * Records appended to a file, buffered, flushed on exit, optionally rotated.
+ *
+ * @example
+ * ```ts
+ * fileDestination({ path: 'logs/app.log', rotate: { maxSize: '50MB', interval: 'daily', maxFiles: 14, compress: true } });
+ * ```
+ */
 export function fileDestination(options: FileDestinationOptions): LogDestination {
   if (typeof options.path !== 'string' || options.path === '') {
     throw new ObsConfigError('destination.path', 'expected a file path');
