@@ -1,0 +1,239 @@
+import { ObsConfigError, reportInternalError } from '@obs/core';
+import type { LogDestination, LogEntry } from '../destinations/destination';
+
+/** Batching, queueing and retry settings shared by every shipping destination. */
+export interface ShipperOptions {
+  /** Extra request headers (authorization, tenant). */
+  headers?: Record<string, string>;
+  /** Records per request. @default 500 */
+  batchSize?: number;
+  /** Longest a record waits before its batch is sent. @default 1000 */
+  flushIntervalMs?: number;
+  /** Records held while the receiver is slow or down; beyond, new records are dropped and counted. @default 10_000 */
+  maxQueue?: number;
+  /** Attempts after the first, for network errors, timeouts, 429 and 5xx. @default 5 */
+  maxRetries?: number;
+  /** First retry delay; doubles each attempt, with jitter, up to 30 s (or the server's Retry-After). @default 500 */
+  retryBaseMs?: number;
+  /** Per-request timeout. @default 10_000 */
+  timeoutMs?: number;
+}
+
+export interface ShipperStats {
+  /** Records the receiver accepted. */
+  sent: number;
+  /** Records given up on: queue full, rejected (4xx), or out of retries. */
+  dropped: number;
+  /** Requests that were retried. */
+  retries: number;
+  /** Records waiting. */
+  queued: number;
+}
+
+export interface ShippingDestination extends LogDestination {
+  stats(): ShipperStats;
+}
+
+/** One HTTP request for a batch. */
+export interface ShipperRequest {
+  url: string;
+  body: string;
+  contentType: string;
+}
+
+const MAX_RETRY_DELAY_MS = 30_000;
+
+function positiveInt(option: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 0)
+    throw new ObsConfigError(option, 'expected an integer ≥ 0');
+  return value;
+}
+
+class RetryableError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+function retryAfter(header: string | null): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/**
+ * Ships records over HTTP in the background: batches by size and interval, a bounded queue, one
+ * request in flight, retries with exponential backoff and jitter. `write` never blocks and never
+ * throws; what cannot be delivered is counted and reported once per cause through core's
+ * internal-error handler. Call `flush()` (or the logger's) during shutdown: HTTP cannot be sent
+ * from a process `exit` handler.
+ */
+export abstract class Shipper implements ShippingDestination {
+  private queue: LogEntry[] = [];
+  private inFlight: Promise<void> | undefined;
+  private readonly timer: NodeJS.Timeout;
+  private closed = false;
+  /** While flushing, the send loop also sends partial batches. */
+  private flushing = false;
+  private counts = { sent: 0, dropped: 0, retries: 0 };
+  protected readonly headers: Record<string, string>;
+  private readonly batchSize: number;
+  private readonly maxQueue: number;
+  private readonly maxRetries: number;
+  private readonly retryBaseMs: number;
+  private readonly timeoutMs: number;
+
+  constructor(
+    protected readonly where: string,
+    options: ShipperOptions,
+  ) {
+    this.headers = { ...options.headers };
+    this.batchSize = Math.max(1, positiveInt('destination.batchSize', options.batchSize, 500));
+    this.maxQueue = Math.max(1, positiveInt('destination.maxQueue', options.maxQueue, 10_000));
+    this.maxRetries = positiveInt('destination.maxRetries', options.maxRetries, 5);
+    this.retryBaseMs = positiveInt('destination.retryBaseMs', options.retryBaseMs, 500);
+    this.timeoutMs = Math.max(1, positiveInt('destination.timeoutMs', options.timeoutMs, 10_000));
+    const interval = Math.max(
+      1,
+      positiveInt('destination.flushIntervalMs', options.flushIntervalMs, 1000),
+    );
+    this.timer = setInterval(() => this.pump(), interval);
+    this.timer.unref();
+  }
+
+  /** The HTTP request for one batch. */
+  protected abstract request(batch: readonly LogEntry[]): ShipperRequest;
+
+  /**
+   * After a 2xx answer: the records of the batch to try again (bulk APIs answer 200 with
+   * per-record failures), and how many to count as dropped.
+   */
+  protected partialFailures(
+    _batch: readonly LogEntry[],
+    _body: string,
+  ): { retry: LogEntry[]; dropped: number } {
+    return { retry: [], dropped: 0 };
+  }
+
+  /** The response body is only read when a subclass needs it. */
+  protected readsBody = false;
+
+  write(entry: LogEntry): void {
+    if (this.closed) return;
+    if (this.queue.length >= this.maxQueue) {
+      this.drop(1, new Error(`queue full (${this.maxQueue} records): receiver slow or down`));
+      return;
+    }
+    this.queue.push(entry);
+    if (this.queue.length >= this.batchSize) this.pump();
+  }
+
+  stats(): ShipperStats {
+    return { ...this.counts, queued: this.queue.length };
+  }
+
+  private drop(n: number, cause: unknown): void {
+    this.counts.dropped += n;
+    reportInternalError(cause, this.where);
+  }
+
+  /** Starts sending if nothing is in flight; the send loop drains full batches back to back. */
+  private pump(): void {
+    if (this.inFlight || this.queue.length === 0) return;
+    this.inFlight = this.drain().finally(() => {
+      this.inFlight = undefined;
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.batchSize);
+      await this.deliver(batch);
+      if (this.queue.length < this.batchSize && !this.flushing) return;
+    }
+  }
+
+  private async deliver(batch: LogEntry[]): Promise<void> {
+    let pending = batch;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      try {
+        pending = await this.send(pending);
+        if (pending.length > 0) throw new RetryableError('receiver refused part of the batch');
+      } catch (err) {
+        if (!(err instanceof RetryableError) || attempt >= this.maxRetries) {
+          const reason =
+            err instanceof RetryableError
+              ? new Error(`giving up after ${attempt + 1} attempts: ${err.message}`)
+              : err;
+          this.drop(pending.length, reason);
+          return;
+        }
+        this.counts.retries++;
+        const backoff = Math.min(MAX_RETRY_DELAY_MS, this.retryBaseMs * 2 ** attempt);
+        const delay = err.retryAfterMs ?? backoff * (0.5 + Math.random() / 2);
+        if (this.closed) {
+          this.drop(pending.length, new Error(`closed while retrying: ${err.message}`));
+          return;
+        }
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.min(delay, MAX_RETRY_DELAY_MS)).unref(),
+        );
+      }
+    }
+  }
+
+  /** Sends once; resolves with the records to try again, rejects with RetryableError or a fatal error. */
+  private async send(batch: readonly LogEntry[]): Promise<LogEntry[]> {
+    const { url, body, contentType } = this.request(batch);
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method: 'POST',
+        headers: { ...this.headers, 'content-type': contentType },
+        body,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (err) {
+      throw new RetryableError(`request failed: ${(err as Error).message}`);
+    }
+    if (res.ok) {
+      const { retry, dropped } = this.readsBody
+        ? this.partialFailures(batch, await res.text())
+        : (await res.body?.cancel(), { retry: [], dropped: 0 });
+      if (dropped > 0) this.drop(dropped, new Error(`receiver rejected ${dropped} record(s)`));
+      this.counts.sent += batch.length - retry.length - dropped;
+      return retry;
+    }
+    await res.body?.cancel();
+    if (res.status === 429 || res.status >= 500) {
+      throw new RetryableError(`HTTP ${res.status}`, retryAfter(res.headers.get('retry-after')));
+    }
+    throw new Error(`HTTP ${res.status}: the receiver rejected the batch`);
+  }
+
+  /** Sends everything queued; waits for retries in progress, at most `timeoutMs` × attempts. */
+  async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0 || this.inFlight) {
+        this.pump();
+        await this.inFlight;
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.flush();
+    this.closed = true;
+    clearInterval(this.timer);
+  }
+}

@@ -1,0 +1,232 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { runWithContext, setInternalErrorHandler } from '@obs/core';
+import { createLogger } from '../index';
+import { elasticsearchDestination } from './elasticsearch';
+import { httpDestination } from './http';
+import { lokiDestination } from './loki';
+import {
+  bulkReceiver,
+  lokiReceiver,
+  parseBulk,
+  plainReceiver,
+  type Receiver,
+} from './receivers.fixture';
+
+const fast = { flushIntervalMs: 20, retryBaseMs: 5, timeoutMs: 2000 };
+let receiver: Receiver | undefined;
+let reports: unknown[];
+
+beforeEach(() => {
+  reports = [];
+  setInternalErrorHandler((err) => reports.push(err));
+});
+afterEach(async () => {
+  setInternalErrorHandler(undefined);
+  await receiver?.close();
+  receiver = undefined;
+});
+
+interface LokiPush {
+  streams: { stream: Record<string, string>; values: [string, string][] }[];
+}
+
+describe('Loki destination', () => {
+  it('pushes well-formed batches with only service, environment and level as labels', async () => {
+    receiver = await lokiReceiver();
+    const destination = lokiDestination({
+      url: receiver.url,
+      batchSize: 3,
+      service: { name: 'api', environment: 'prod' },
+      ...fast,
+    });
+    const logger = createLogger({
+      destination,
+      level: 'debug',
+      service: { name: 'api', environment: 'prod' },
+    });
+    runWithContext({ requestId: 'req-9', userId: 'u1' }, () => {
+      for (let i = 0; i < 8; i++) logger.info('step', { i });
+      logger.error('failed', { i: 8 });
+      logger.debug('detail', { i: 9 });
+    });
+    await logger.flush();
+    const pushes = receiver.requests.map((r) => JSON.parse(r.body) as LokiPush);
+    expect(receiver.requests.every((r) => r.path === '/loki/api/v1/push')).toBe(true);
+    const streams = pushes.flatMap((p) => p.streams);
+    for (const s of streams) {
+      expect(Object.keys(s.stream).sort()).toEqual(['environment', 'level', 'service']);
+      expect(s.stream).toMatchObject({ service: 'api', environment: 'prod' });
+    }
+    const values = streams.flatMap((s) =>
+      s.values.map(([ts, line]) => ({
+        ts,
+        rec: JSON.parse(line) as Record<string, unknown>,
+        level: s.stream.level,
+      })),
+    );
+    expect(values.map((v) => v.rec.i).sort((a, b) => Number(a) - Number(b))).toEqual([
+      ...Array(10).keys(),
+    ]);
+    for (const v of values) {
+      expect(v.rec.level).toBe(v.level);
+      expect(v.rec.request_id).toBe('req-9');
+      expect(v.ts).toBe(`${Date.parse(String(v.rec.timestamp))}000000`);
+    }
+    expect(pushes.every((p) => p.streams.reduce((n, s) => n + s.values.length, 0) <= 3)).toBe(true);
+    expect(destination.stats()).toMatchObject({ sent: 10, dropped: 0, queued: 0 });
+    await logger.close();
+  });
+
+  it('accepts the base URL or the full push URL', async () => {
+    receiver = await lokiReceiver();
+    const destination = lokiDestination({ url: `${receiver.url}/loki/api/v1/push/`, ...fast });
+    destination.write({ level: 'info', time: 1_700_000_000_000, line: '{"message":"x"}' });
+    await destination.close();
+    expect(receiver.requests).toHaveLength(1);
+  });
+});
+
+describe('Elasticsearch destination', () => {
+  it('sends _bulk NDJSON into daily indices with @timestamp', async () => {
+    receiver = await bulkReceiver();
+    const destination = elasticsearchDestination({
+      url: receiver.url,
+      indexPrefix: 'vitalyst-logs',
+      ...fast,
+    });
+    const day1 = Date.UTC(2026, 10, 21, 23, 59, 59, 999);
+    destination.write({ level: 'info', time: day1, line: '{"message":"late"}' });
+    destination.write({ level: 'warn', time: day1 + 1, line: '{"message":"early"}' });
+    await destination.close();
+    const docs = receiver.requests.flatMap((r) => parseBulk(r));
+    expect(docs).toEqual([
+      {
+        index: 'vitalyst-logs-2026.11.21',
+        doc: { '@timestamp': '2026-11-21T23:59:59.999Z', message: 'late' },
+      },
+      {
+        index: 'vitalyst-logs-2026.11.22',
+        doc: { '@timestamp': '2026-11-22T00:00:00.000Z', message: 'early' },
+      },
+    ]);
+    expect(receiver.requests[0]!.contentType).toBe('application/x-ndjson');
+  });
+
+  it('retries items the cluster rejected with 429 and drops items it refused with 400', async () => {
+    const attempts = new Map<unknown, number>();
+    receiver = await bulkReceiver((doc) => {
+      const n = (attempts.get(doc.message) ?? 0) + 1;
+      attempts.set(doc.message, n);
+      if (doc.message === 'busy' && n === 1) return 429;
+      if (doc.message === 'bad mapping') return 400;
+      return 201;
+    });
+    const destination = elasticsearchDestination({ url: receiver.url, ...fast });
+    for (const message of ['ok', 'busy', 'bad mapping']) {
+      destination.write({ level: 'info', time: Date.now(), line: JSON.stringify({ message }) });
+    }
+    await destination.close();
+    expect(attempts.get('ok')).toBe(1);
+    expect(attempts.get('busy')).toBe(2);
+    expect(attempts.get('bad mapping')).toBe(1);
+    expect(destination.stats()).toMatchObject({ sent: 2, dropped: 1, retries: 1 });
+  });
+
+  it('rejects an index prefix Elasticsearch would refuse', () => {
+    expect(() =>
+      elasticsearchDestination({ url: 'http://127.0.0.1:9200', indexPrefix: 'Bad Prefix' }),
+    ).toThrow(expect.objectContaining({ option: 'destination.indexPrefix' }));
+  });
+});
+
+describe('HTTP JSON-lines destination', () => {
+  it('posts batches of JSON lines', async () => {
+    receiver = await plainReceiver();
+    const destination = httpDestination({
+      url: `${receiver.url}/ingest`,
+      headers: { authorization: 'Bearer t' },
+      ...fast,
+    });
+    const logger = createLogger({ destination });
+    logger.info('a');
+    logger.warn('b');
+    await logger.close();
+    const lines = receiver.requests.flatMap((r) => r.body.split('\n').filter(Boolean));
+    expect(lines.map((l) => (JSON.parse(l) as { message: string }).message)).toEqual(['a', 'b']);
+    expect(receiver.requests[0]).toMatchObject({
+      path: '/ingest',
+      contentType: 'application/x-ndjson',
+    });
+    expect(receiver.requests[0]!.body.endsWith('\n')).toBe(true);
+  });
+});
+
+describe('when the receiver misbehaves', () => {
+  it('retries 500s with backoff and delivers each record once', async () => {
+    receiver = await lokiReceiver((n) =>
+      n < 2 ? { status: 500, body: 'ingester unavailable' } : undefined,
+    );
+    const destination = lokiDestination({ url: receiver.url, ...fast });
+    for (let i = 0; i < 5; i++)
+      destination.write({ level: 'info', time: Date.now(), line: `{"i":${i}}` });
+    await destination.close();
+    const delivered = receiver.requests.flatMap((r) =>
+      (JSON.parse(r.body) as LokiPush).streams.flatMap((s) => s.values.map((v) => v[1])),
+    );
+    expect(delivered).toEqual([0, 1, 2, 3, 4].map((i) => `{"i":${i}}`));
+    expect(destination.stats()).toMatchObject({ sent: 5, dropped: 0, retries: 2 });
+  });
+
+  it('waits as long as a 429 Retry-After says', async () => {
+    const times: number[] = [];
+    receiver = await plainReceiver((n) => {
+      times.push(Date.now());
+      return n === 0 ? { status: 429, headers: { 'retry-after': '1' } } : undefined;
+    });
+    const destination = httpDestination({ url: receiver.url, ...fast });
+    destination.write({ level: 'info', time: Date.now(), line: '{}' });
+    await destination.close();
+    expect(times).toHaveLength(2);
+    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(950);
+  });
+
+  it('does not retry a batch the receiver rejects as malformed (4xx)', async () => {
+    receiver = await plainReceiver(() => ({ status: 400, body: 'bad request' }));
+    const destination = httpDestination({ url: receiver.url, ...fast });
+    destination.write({ level: 'info', time: Date.now(), line: '{}' });
+    await destination.close();
+    expect(destination.stats()).toMatchObject({ sent: 0, dropped: 1, retries: 0 });
+    expect(String(reports[0])).toContain('HTTP 400');
+  });
+
+  it('gives up on a slow receiver after its retries, without holding the caller', async () => {
+    receiver = await plainReceiver(() => ({ status: 200, delayMs: 500 }));
+    const destination = httpDestination({
+      url: receiver.url,
+      ...fast,
+      timeoutMs: 50,
+      maxRetries: 2,
+    });
+    const logger = createLogger({ destination });
+    logger.info('into a slow receiver');
+    expect(destination.stats().queued).toBe(1); // the call returned with the record still queued
+    await logger.close();
+    expect(destination.stats()).toMatchObject({ sent: 0, dropped: 1, retries: 2 });
+  });
+
+  it('keeps a bounded queue while the receiver is down, dropping and counting the excess, never throwing', async () => {
+    const down = await plainReceiver();
+    const url = down.url;
+    await down.close(); // nothing listens there any more
+    const destination = httpDestination({ url, ...fast, maxQueue: 100, maxRetries: 1 });
+    const logger = createLogger({ destination });
+    expect(() => {
+      for (let i = 0; i < 5000; i++) logger.error('receiver is down', { i });
+    }).not.toThrow();
+    expect(destination.stats().queued).toBeLessThanOrEqual(100);
+    expect(destination.stats().dropped).toBeGreaterThanOrEqual(4900);
+    await logger.close();
+    expect(destination.stats()).toMatchObject({ sent: 0, dropped: 5000, queued: 0 });
+    expect(reports.length).toBeGreaterThan(0);
+  });
+});
