@@ -19,7 +19,10 @@ export default tseslint.config(
       // Errors and transports are recognised by brand or shape on purpose (duplicate package
       // copies break instanceof), which this rule cannot tell from a mistake.
       '@typescript-eslint/no-unsafe-class-instance-assignment': 'off',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/consistent-type-exports': 'error',
     },

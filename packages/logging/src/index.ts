@@ -19,3 +19,5 @@ export type { ElasticsearchDestinationOptions } from './shipping/elasticsearch';
 export { httpDestination } from './shipping/http';
 export type { HttpDestinationOptions } from './shipping/http';
 export type { ShipperOptions, ShipperStats, ShippingDestination } from './shipping/shipper';
+export { createAuditLogger, verifyAuditLog } from './audit';
+export type { AuditEvent, AuditLogger, AuditLoggerOptions, AuditVerification } from './audit';
