@@ -2,7 +2,12 @@
 import { createLogger } from '../index';
 
 const [path, count, how] = process.argv.slice(2);
-const logger = createLogger({ destination: path!, level: 'info', service: { name: 'exit-test' } });
+// 'stdout' means the default destination.
+const logger = createLogger({
+  ...(path === 'stdout' ? {} : { destination: path }),
+  level: 'info',
+  service: { name: 'exit-test' },
+});
 const n = Number(count);
 
 if (how === 'sigterm') {

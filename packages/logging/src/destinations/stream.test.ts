@@ -17,7 +17,12 @@ function lines(path: string): string[] {
   return readFileSync(path, 'utf8').split('\n').filter(Boolean);
 }
 
-function runChild(path: string, count: number, how: string): Promise<number | null> {
+function runChild(
+  path: string,
+  count: number,
+  how: string,
+  stdout: string[] = [],
+): Promise<number | null> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -33,6 +38,7 @@ function runChild(path: string, count: number, how: string): Promise<number | nu
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child.stdout.on('data', (chunk: Buffer) => {
+      stdout.push(chunk.toString());
       if (chunk.toString().includes('ready')) child.kill('SIGTERM');
     });
     child.on('error', reject);
@@ -78,6 +84,20 @@ describe('file destination', () => {
       /^\d{2}:\d{2}:\d{2}\.\d{3} WARN {2}\[app\] two\\nlines\\u001b\[31m {2}request_id=req-7 n=1 s="a b"$/,
     );
   });
+});
+
+describe('the default destination', () => {
+  it('is stdout, JSON when not a terminal, complete even through process.exit()', async () => {
+    const out: string[] = [];
+    expect(await runChild('stdout', 5000, 'exit', out)).toBe(0);
+    const written = out.join('').split('\n').filter(Boolean);
+    expect(written).toHaveLength(5000);
+    expect(JSON.parse(written[4999]!)).toMatchObject({
+      seq: 4999,
+      service: 'exit-test',
+      level: 'info',
+    });
+  }, 30_000);
 });
 
 describe('exit safety: N records logged, N records on disk', () => {
