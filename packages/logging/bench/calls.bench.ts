@@ -5,14 +5,8 @@ import { bench, run, summary } from 'mitata';
 import pino from 'pino';
 import { runWithContext } from '@obs/core';
 import { createLogger, type LogDestination } from '../src/index';
+import { context, fields } from './record';
 
-const fields = {
-  method: 'GET',
-  route: '/api/v1/workspaces/:id',
-  status: 200,
-  duration_ms: 12.5,
-  bytes: 512,
-};
 const done = () => Promise.resolve();
 const discard: LogDestination = { write: () => undefined, flush: done, close: done };
 const ours = createLogger({ destination: discard, service: { name: 'bench' } });
@@ -21,7 +15,7 @@ const sink = new Writable({ write: (_c, _e, cb) => cb() });
 const theirs = pino({ base: { service: 'bench' } }, sink);
 
 // Inside the context, so context injection is part of what is measured.
-await runWithContext({ requestId: 'req-1', userId: 'u_42', workspaceId: 'w_7' }, async () => {
+await runWithContext(context, async () => {
   summary(() => {
     bench('pino: debug (disabled)', () => theirs.debug(fields, 'x')).baseline(true);
     bench('@obs/logging: debug (disabled)', () => ours.debug('x', fields));

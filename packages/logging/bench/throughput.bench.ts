@@ -8,17 +8,10 @@ import pino from 'pino';
 import winston from 'winston';
 import { runWithContext } from '@obs/core';
 import { createLogger } from '../src/index';
+import { context, fields, ids } from './record';
 
 const N = Number(process.env.BENCH_RECORDS ?? 500_000);
 const WARMUP = 50_000;
-const fields = {
-  method: 'GET',
-  route: '/api/v1/workspaces/:id',
-  status: 200,
-  duration_ms: 12.5,
-  bytes: 512,
-};
-const ctx = { request_id: 'req-0af7651916cd', user_id: 'u_42', workspace_id: 'w_7' };
 const dir = mkdtempSync(join(tmpdir(), 'obs-log-bench-'));
 
 type Run = (dest: string, n: number) => Promise<void> | void;
@@ -26,24 +19,21 @@ type Run = (dest: string, n: number) => Promise<void> | void;
 const contenders: Record<string, Run> = {
   '@obs/logging': async (dest, n) => {
     const logger = createLogger({ destination: dest, format: 'json', service: { name: 'bench' } });
-    runWithContext(
-      { requestId: ctx.request_id, userId: ctx.user_id, workspaceId: ctx.workspace_id },
-      () => {
-        for (let i = 0; i < n; i++) logger.info('request completed', fields);
-      },
-    );
+    runWithContext(context, () => {
+      for (let i = 0; i < n; i++) logger.info('request completed', fields);
+    });
     await logger.close();
   },
   pino: async (dest, n) => {
     const stream = pino.destination({ dest, sync: false, minLength: 0 });
-    const logger = pino({ base: { service: 'bench' } }, stream).child(ctx);
+    const logger = pino({ base: { service: 'bench' } }, stream).child(ids);
     for (let i = 0; i < n; i++) logger.info(fields, 'request completed');
     await new Promise<void>((resolve) => stream.flush(() => resolve()));
     stream.end();
   },
   'pino (buffered 8 KiB)': (dest, n) => {
     const stream = pino.destination({ dest, sync: true, minLength: 8192 });
-    const logger = pino({ base: { service: 'bench' } }, stream).child(ctx);
+    const logger = pino({ base: { service: 'bench' } }, stream).child(ids);
     for (let i = 0; i < n; i++) logger.info(fields, 'request completed');
     stream.flushSync();
     stream.end();
@@ -54,7 +44,7 @@ const contenders: Record<string, Run> = {
       format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
       transports: [transport],
     });
-    const logger = parent.child(ctx);
+    const logger = parent.child(ids);
     // Ending a winston logger with records still queued makes the file transport throw
     // "write after end"; count the records it has logged instead.
     const done = new Promise<void>((resolve) => {
@@ -71,7 +61,7 @@ const contenders: Record<string, Run> = {
     const fd = openSync(dest, 'a');
     let buf = '';
     for (let i = 0; i < n; i++) {
-      buf += `${JSON.stringify({ timestamp: new Date().toISOString(), level: 'info', message: 'request completed', service: 'bench', ...ctx, ...fields })}\n`;
+      buf += `${JSON.stringify({ timestamp: new Date().toISOString(), level: 'info', message: 'request completed', service: 'bench', ...ids, ...fields })}\n`;
       if (buf.length >= 65536) {
         writeSync(fd, buf);
         buf = '';
