@@ -2,7 +2,8 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { runWithContext } from '@obs/core';
+import { createHash } from 'node:crypto';
+import { runWithContext, setInternalErrorHandler } from '@obs/core';
 import { createAuditLogger, verifyAuditLog } from './audit';
 
 let dir: string;
@@ -93,6 +94,89 @@ describe('createAuditLogger', () => {
     expect(() => createAuditLogger({ path: join(dir, 'garbage.log') })).toThrow(
       expect.objectContaining({ option: 'path' }),
     );
+  });
+
+  it('lets the event’s own ids win over the context’s, and survives a throwing getter', async () => {
+    const audit = createAuditLogger({ path });
+    const event = {
+      actor: 'admin',
+      action: 'impersonate',
+      resource: 'user/u_9',
+      outcome: 'success' as const,
+      user_id: 'u_9',
+      get broken(): never {
+        throw new Error('getter');
+      },
+    };
+    runWithContext({ requestId: 'req-2', userId: 'admin-session' }, () => audit.audit(event));
+    await audit.close();
+    expect(records()[0]).toMatchObject({
+      user_id: 'u_9',
+      request_id: 'req-2',
+      broken: '[Unreadable: getter threw]',
+    });
+  });
+
+  it('continues after a record cut short by a crash, leaving the damage for verification to find', async () => {
+    await writeSample(2);
+    appendFileSync(path, '{"seq":3,"timestamp":"2026-11-22T');
+    const reports: unknown[] = [];
+    setInternalErrorHandler((err) => reports.push(err));
+    try {
+      const audit = createAuditLogger({ path });
+      expect(audit.audit({ actor: 'a', action: 'b', resource: 'c', outcome: 'success' })).toBe(3);
+      await audit.close();
+    } finally {
+      setInternalErrorHandler(undefined);
+    }
+    expect(String(reports[0])).toContain('partial record');
+    expect(await verifyAuditLog(path)).toMatchObject({ ok: false, records: 2, error: { line: 3 } });
+    const lines = readFileSync(path, 'utf8').split('\n');
+    const second = JSON.parse(lines[1]!) as { hash: string };
+    expect(JSON.parse(lines[3]!)).toMatchObject({ seq: 3, prev_hash: second.hash });
+  });
+
+  it('signs with a key: verification needs it, and a recomputed plain chain fails', async () => {
+    const key = 'audit-secret';
+    const audit = createAuditLogger({ path, key });
+    for (let i = 0; i < 3; i++)
+      audit.audit({ actor: `u${i}`, action: 'x', resource: 'r', outcome: 'success' });
+    await audit.close();
+    expect(await verifyAuditLog(path, { key })).toEqual({ ok: true, records: 3 });
+    expect((await verifyAuditLog(path)).ok).toBe(false);
+    // A forger without the key edits record 2 and recomputes the whole chain with SHA-256.
+    rewrite((lines) => {
+      let prev = '0'.repeat(64);
+      return lines.map((line, i) => {
+        const rec = JSON.parse(line) as Record<string, unknown>;
+        const { hash: _old, ...rest } = rec;
+        const body = JSON.stringify({
+          ...rest,
+          actor: i === 1 ? 'mallory' : rest.actor,
+          prev_hash: prev,
+        });
+        prev = createHash('sha256').update(body).digest('hex');
+        return `${body.slice(0, -1)},"hash":"${prev}"}`;
+      });
+    });
+    expect((await verifyAuditLog(path)).ok).toBe(true); // plain SHA-256 cannot tell
+    expect(await verifyAuditLog(path, { key })).toMatchObject({ ok: false, error: { line: 1 } });
+  });
+
+  it('reveals records cut from the end against an anchor kept elsewhere', async () => {
+    const audit = createAuditLogger({ path });
+    for (let i = 0; i < 5; i++)
+      audit.audit({ actor: `u${i}`, action: 'x', resource: 'r', outcome: 'success' });
+    const anchor = audit.head();
+    await audit.close();
+    expect(anchor.seq).toBe(5);
+    expect(await verifyAuditLog(path, { anchor })).toEqual({ ok: true, records: 5 });
+    rewrite((lines) => lines.slice(0, 3));
+    expect((await verifyAuditLog(path)).ok).toBe(true); // without an anchor a clean cut looks whole
+    expect(await verifyAuditLog(path, { anchor })).toMatchObject({
+      ok: false,
+      error: { reason: expect.stringContaining('end was cut') },
+    });
   });
 
   it('rejects events without actor, action, resource and a known outcome', async () => {

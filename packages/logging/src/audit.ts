@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import {
   closeSync,
   createReadStream,
@@ -18,7 +18,6 @@ import {
   ObsError,
   reportInternalError,
   resolveServiceInfo,
-  type Redactor,
 } from '@obs/core';
 import { keyPrefix, stringifyValue } from './serialize';
 
@@ -35,16 +34,36 @@ export interface AuditLoggerOptions {
   /** The audit file (append-only, one writer). Its folder is created when missing. */
   path: string;
   service?: { name?: string; version?: string; environment?: string };
+  /**
+   * A secret for HMAC-SHA256 hashes. Without it the chain is plain SHA-256: it catches edits by
+   * anyone who does not recompute the chain; with it, nobody without the key can.
+   */
+  key?: string | Buffer;
   /** fsync after every record, for durability across power loss. @default false */
   fsync?: boolean;
+}
+
+/** The newest record's sequence number and hash: keep a copy elsewhere to detect a cut tail. */
+export interface AuditHead {
+  seq: number;
+  hash: string;
 }
 
 export interface AuditLogger {
   /** Appends one record, synchronously; returns its sequence number. Never sampled or throttled. */
   audit(event: AuditEvent): number;
+  /** The chain's newest record, to anchor outside the file (a log line, a metric, a database). */
+  head(): AuditHead;
   /** Records that could not be written (each leaves a gap that verification reports). */
   readonly failed: number;
   close(): Promise<void>;
+}
+
+export interface VerifyAuditOptions {
+  /** The key the log was written with. */
+  key?: string | Buffer;
+  /** A head kept elsewhere: the file must contain that record, unchanged. */
+  anchor?: AuditHead;
 }
 
 export interface AuditVerification {
@@ -60,31 +79,57 @@ const OUTCOMES = new Set(['success', 'failure', 'denied']);
 const FIXED = ['seq', 'timestamp', 'service', 'environment', 'prev_hash', 'hash'];
 const LIMITS = { maxStringLength: 10_000, maxDepth: 10 };
 
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+function hasher(key: string | Buffer | undefined): (text: string) => string {
+  if (key === undefined) return (text) => createHash('sha256').update(text).digest('hex');
+  if (!(typeof key === 'string' || Buffer.isBuffer(key)) || key.length === 0) {
+    throw new ObsConfigError('key', 'expected a non-empty string or Buffer');
+  }
+  return (text) => createHmac('sha256', key).update(text).digest('hex');
 }
 
-/** The last line of a file, read from its end. */
-function lastLine(fd: number): string | undefined {
+/** A record's sequence number and hash, or undefined when the line is not a whole record. */
+function parseRecord(line: string): AuditHead | undefined {
+  const hash = TAIL.exec(line)?.[1];
+  if (!hash) return undefined;
+  try {
+    const { seq } = JSON.parse(line) as { seq?: unknown };
+    return typeof seq === 'number' ? { seq, hash } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The newest whole record near the end of the file, and whether the file ends mid-line (a crash
+ * during a write without fsync leaves half a record behind).
+ */
+function findHead(fd: number): { head?: AuditHead; damagedTail: boolean; empty: boolean } {
   const { size } = fstatSync(fd);
-  if (size === 0) return undefined;
+  if (size === 0) return { damagedTail: false, empty: true };
   const chunk = Math.min(size, 1 << 20);
   const buf = Buffer.alloc(chunk);
   readSync(fd, buf, 0, chunk, size - chunk);
-  const text = buf.toString('utf8').replace(/\n+$/, '');
-  return text.slice(text.lastIndexOf('\n') + 1);
+  const text = buf.toString('utf8');
+  const lines = text.split('\n').filter(Boolean);
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const head = parseRecord(lines[i]!);
+    if (head)
+      return { head, damagedTail: i !== lines.length - 1 || !text.endsWith('\n'), empty: false };
+  }
+  return { damagedTail: true, empty: false };
 }
 
 /**
  * An append-only audit log (seed 004's security events): each record has a sequence number and
- * the SHA-256 of the previous record, and its own hash covers both, so editing, deleting or
- * reordering any record breaks the chain. `verifyAuditLog(path)` checks a file.
- *
- * Records carry the request's ids from `@obs/core`'s context and pass core's redaction policy.
+ * the previous record's hash, and its own hash covers both, so editing, deleting, reordering or
+ * inserting a record breaks the chain. With a `key` the hashes are HMACs, so the chain cannot be
+ * recomputed without it; anchoring `head()` elsewhere also reveals records cut from the end.
+ * `verifyAuditLog(path)` checks a file. Records carry the request's ids from `@obs/core`'s
+ * context and pass core's redaction policy.
  *
  * @example
  * ```ts
- * const audit = createAuditLogger({ path: 'audit/audit.log' });
+ * const audit = createAuditLogger({ path: 'audit/audit.log', key: process.env.AUDIT_KEY });
  * audit.audit({ actor: 'u_42', action: 'api_key.rotate', resource: 'workspace/w_7', outcome: 'success' });
  * ```
  */
@@ -92,30 +137,24 @@ export function createAuditLogger(options: AuditLoggerOptions): AuditLogger {
   if (typeof options.path !== 'string' || options.path === '') {
     throw new ObsConfigError('path', 'expected the audit file path');
   }
+  const hash = hasher(options.key);
   const service = resolveServiceInfo(options.service);
-  const redact: Redactor = createRedactor();
+  const redact = createRedactor();
   mkdirSync(dirname(options.path), { recursive: true });
   const fd = openSync(options.path, 'a+');
-  let seq = 0;
-  let prev = GENESIS;
-  const tail = lastLine(fd);
-  if (tail !== undefined) {
-    const hash = TAIL.exec(tail)?.[1];
-    let lastSeq: unknown;
-    try {
-      lastSeq = (JSON.parse(tail) as { seq?: unknown }).seq;
-    } catch {
-      // handled below
-    }
-    if (!hash || typeof lastSeq !== 'number') {
-      closeSync(fd);
-      throw new ObsConfigError(
-        'path',
-        `${options.path} does not end with an audit record; check it with verifyAuditLog()`,
-      );
-    }
-    seq = lastSeq;
-    prev = hash;
+  const found = findHead(fd);
+  if (!found.empty && !found.head) {
+    closeSync(fd);
+    throw new ObsConfigError('path', `${options.path} holds no audit record; is it an audit log?`);
+  }
+  let { seq, hash: prev } = found.head ?? { seq: 0, hash: GENESIS };
+  if (found.damagedTail) {
+    // Start on a fresh line after the damage; verification will point at the damaged line.
+    writeSync(fd, '\n');
+    reportInternalError(
+      new Error(`${options.path} ends with a partial record; continuing after record ${seq}`),
+      '@obs/logging: audit log',
+    );
   }
   const head = `,"service":${JSON.stringify(service.name)},"environment":${JSON.stringify(service.environment)}`;
   let failed = 0;
@@ -124,7 +163,8 @@ export function createAuditLogger(options: AuditLoggerOptions): AuditLogger {
   return {
     audit(event: AuditEvent): number {
       if (closed) throw new ObsError('SHUTDOWN', 'the audit logger is closed');
-      const given = event as Partial<AuditEvent> | null | undefined; // JavaScript callers
+      // Redacted first: a copy of plain data, so a getter that throws cannot reach the caller.
+      const given = redact(event) as Partial<AuditEvent> | null | undefined;
       if (
         typeof given?.actor !== 'string' ||
         typeof given.action !== 'string' ||
@@ -137,7 +177,8 @@ export function createAuditLogger(options: AuditLoggerOptions): AuditLogger {
         );
       }
       seq += 1;
-      const fields = redact({ ...event, ...contextFields() }) as Record<string, unknown>;
+      // The request's ids first; the event's own fields win.
+      const fields: Record<string, unknown> = { ...contextFields(), ...given };
       let body = `{"seq":${seq},"timestamp":"${new Date().toISOString()}"${head}`;
       for (const key of Object.keys(fields)) {
         const json = stringifyValue(fields[key], LIMITS, 1);
@@ -145,11 +186,11 @@ export function createAuditLogger(options: AuditLoggerOptions): AuditLogger {
           body += keyPrefix(FIXED.includes(key) ? `field_${key}` : key) + json;
       }
       body += `,"prev_hash":"${prev}"`;
-      const hash = sha256(`${body}}`);
+      const own = hash(`${body}}`);
       // The chain advances even if the write fails, so a lost record shows up as a break.
-      prev = hash;
+      prev = own;
       try {
-        writeSync(fd, `${body},"hash":"${hash}"}\n`);
+        writeSync(fd, `${body},"hash":"${own}"}\n`);
         if (options.fsync) fsyncSync(fd);
       } catch (err) {
         failed++;
@@ -157,6 +198,7 @@ export function createAuditLogger(options: AuditLoggerOptions): AuditLogger {
       }
       return seq;
     },
+    head: () => ({ seq, hash: prev }),
     get failed() {
       return failed;
     },
@@ -171,14 +213,21 @@ export function createAuditLogger(options: AuditLoggerOptions): AuditLogger {
 }
 
 /**
- * Checks an audit file: every line a record, sequence numbers consecutive, each `prev_hash` the
- * previous record's hash, and each hash matching the record's content. Reads the file as a stream.
+ * Checks an audit file: every line a record, sequence numbers from 1 without gaps, each
+ * `prev_hash` the previous record's hash, each hash matching the record's content (and `key`),
+ * and, given an `anchor` kept elsewhere, that record present and unchanged. Streams the file.
  */
-export async function verifyAuditLog(path: string): Promise<AuditVerification> {
+export async function verifyAuditLog(
+  path: string,
+  options: VerifyAuditOptions = {},
+): Promise<AuditVerification> {
+  const hash = hasher(options.key);
+  const { anchor } = options;
   const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
   let prev = GENESIS;
   let expectedSeq = 1; // the chain starts at 1, after the all-zero hash
   let n = 0;
+  let anchorSeen = false;
   for await (const line of lines) {
     n++;
     const fail = (reason: string): AuditVerification => {
@@ -204,10 +253,25 @@ export async function verifyAuditLog(path: string): Promise<AuditVerification> {
         'prev_hash does not match the previous record: a record was changed, removed or inserted',
       );
     }
-    if (sha256(`${line.slice(0, match.index)}}`) !== match[1])
-      return fail('hash does not match the content: the record was edited');
+    if (hash(`${line.slice(0, match.index)}}`) !== match[1]) {
+      return fail('hash does not match the content: the record was edited (or the key is wrong)');
+    }
+    if (anchor && record.seq === anchor.seq) {
+      if (match[1] !== anchor.hash) return fail('the anchored record differs from its anchor');
+      anchorSeen = true;
+    }
     prev = match[1]!;
     expectedSeq = record.seq + 1;
+  }
+  if (anchor && !anchorSeen) {
+    return {
+      ok: false,
+      records: n,
+      error: {
+        line: n + 1,
+        reason: `record ${anchor.seq} is anchored but missing: the end was cut`,
+      },
+    };
   }
   return { ok: true, records: n };
 }

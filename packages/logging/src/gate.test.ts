@@ -81,6 +81,18 @@ describe('throttle', () => {
     ]);
   });
 
+  it('spends no rule’s budget on a record another rule holds back', () => {
+    const { sink, logger } = setup({
+      throttle: [
+        { key: 'workspace_id', limit: 5 },
+        { key: 'user_id', limit: 1 },
+      ],
+    });
+    for (let i = 0; i < 10; i++) logger.info('u1 in w1', { workspace_id: 'w1', user_id: 'u1' });
+    logger.info('u2 in w1', { workspace_id: 'w1', user_id: 'u2' });
+    expect(sink.records().map((r) => r.message)).toEqual(['u1 in w1', 'u2 in w1']);
+  });
+
   it('reads the key from fields, then bindings, then the context', () => {
     const { sink, logger } = setup({ throttle: [{ key: 'tenant', limit: 1 }] });
     const bound = logger.child({ tenant: 't-bound' });

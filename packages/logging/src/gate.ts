@@ -53,24 +53,19 @@ class Throttle {
     return !this.levels || this.levels.has(level);
   }
 
-  /** Counts one record for `value`; false when it is over the limit for the current window. */
-  admit(value: string, now: number): boolean {
+  /** The current window for `value`, starting a new one when the last has ended. */
+  window(value: string, now: number): Window {
     let w = this.windows.get(value);
     if (w && now - w.started >= this.windowMs) {
       this.close(value, w);
       w = undefined;
     }
     if (!w) {
-      if (this.windows.size >= MAX_VALUES && value !== OVERFLOW) return this.admit(OVERFLOW, now);
+      if (this.windows.size >= MAX_VALUES && value !== OVERFLOW) return this.window(OVERFLOW, now);
       w = { started: now, count: 0, suppressed: 0 };
       this.windows.set(value, w);
     }
-    if (w.count < this.rule.limit) {
-      w.count++;
-      return true;
-    }
-    w.suppressed++;
-    return false;
+    return w;
   }
 
   /** Ends every window older than its length (or all, when closing), reporting what each held back. */
@@ -148,6 +143,7 @@ export class Gate {
     if (this.throttles.length === 0) return true;
     const now = this.now();
     let ctx: Record<string, unknown> | undefined;
+    const windows: Window[] = [];
     for (const t of this.throttles) {
       if (!t.applies(level)) continue;
       const { key } = t.rule;
@@ -155,11 +151,16 @@ export class Gate {
       if (value === undefined) value = (ctx ??= contextFields() as Record<string, unknown>)[key];
       // Keys are ids: strings or numbers. Anything else does not name a bucket.
       if (typeof value !== 'string' && typeof value !== 'number') continue;
-      if (!t.admit(String(value), now)) {
+      const w = t.window(String(value), now);
+      if (w.count >= t.rule.limit) {
+        // Held back by this rule: the other rules' budgets are not spent on it.
+        w.suppressed++;
         this.throttled++;
         return false;
       }
+      windows.push(w);
     }
+    for (const w of windows) w.count++;
     return true;
   }
 

@@ -20,4 +20,11 @@ export { httpDestination } from './shipping/http';
 export type { HttpDestinationOptions } from './shipping/http';
 export type { ShipperOptions, ShipperStats, ShippingDestination } from './shipping/shipper';
 export { createAuditLogger, verifyAuditLog } from './audit';
-export type { AuditEvent, AuditLogger, AuditLoggerOptions, AuditVerification } from './audit';
+export type {
+  AuditEvent,
+  AuditHead,
+  AuditLogger,
+  AuditLoggerOptions,
+  AuditVerification,
+  VerifyAuditOptions,
+} from './audit';

@@ -104,6 +104,26 @@ describe('records', () => {
     });
   });
 
+  it('never write the same key twice, even when renamed keys collide', () => {
+    const { logger, sink } = setup();
+    logger.info('x', { level: 'a', field_level: 'b' });
+    const [line] = sink.lines();
+    expect(JSON.parse(line!)).toMatchObject({
+      level: 'info',
+      field_level: 'b',
+      field_field_level: 'a',
+    });
+    expect(line!.match(/"field_level"/g)).toHaveLength(1);
+  });
+
+  it('survive cyclic fields with redaction turned off', () => {
+    const { logger, last } = setup({ redact: false });
+    const node: Record<string, unknown> = { name: 'n' };
+    for (let i = 0; i < 6; i++) node[`ref${i}`] = node;
+    logger.info('cycle', { node });
+    expect(last()).toMatchObject({ node: { name: 'n', ref0: '[Circular]', ref5: '[Circular]' } });
+  });
+
   it('keep a message with newlines and control characters on one line', () => {
     const { logger, sink } = setup();
     logger.info('ok\n{"level":"error","message":"forged"}\r\u2028\u0000', { note: 'a\nb' });
@@ -153,6 +173,12 @@ describe('redaction', () => {
       headers: { Authorization: '[REDACTED]', accept: 'json' },
     });
     expect(JSON.stringify(last())).not.toContain('hunter2');
+  });
+
+  it('treats a missing bindings object as none', () => {
+    const { logger, last } = setup();
+    logger.child(undefined as unknown as Record<string, unknown>).info('ok');
+    expect(last()).toMatchObject({ message: 'ok' });
   });
 
   it('redacts bindings once, when the child is made', () => {

@@ -111,13 +111,21 @@ class Shared {
     const { redact, maxStringLength, maxDepth } = this.options;
     const safe = (redact ? redact(fields) : fields) as Record<string, unknown>;
     const limits = { maxStringLength, maxDepth };
+    const walk = { ancestors: [], nodes: 0 };
     let out = '';
     for (const key of Object.keys(safe)) {
-      const json = stringifyValue(safe[key], limits, 1);
+      const json = stringifyValue(safe[key], limits, 1, walk);
       if (json === undefined) continue;
-      out += keyPrefix(this.reserved.has(key) ? `field_${key}` : key) + json;
+      out += keyPrefix(this.reserved.has(key) ? this.renamed(key, safe) : key) + json;
     }
     return out;
+  }
+
+  /** `level` → `field_level`, or `field_field_level` if the call has a `field_level` too. */
+  private renamed(key: string, fields: Record<string, unknown>): string {
+    let name = `field_${key}`;
+    while (name in fields) name = `field_${name}`;
+    return name;
   }
 
   write(level: LevelName, time: number, line: string): void {
@@ -252,8 +260,8 @@ class LoggerImpl implements Logger {
     }
   }
 
-  child(bindings: LogFields): Logger {
-    const { logger, ...rest } = bindings;
+  child(bindings: LogFields = {}): Logger {
+    const { logger, ...rest } = (bindings as LogFields | null) ?? {};
     const name = typeof logger === 'string' && logger !== '' ? logger : this.name;
     const merged = Object.assign({}, this.bindings, rest);
     const { redact } = this.shared.options;

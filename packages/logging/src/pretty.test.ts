@@ -25,6 +25,23 @@ describe('prettyLine', () => {
     expect(line).toContain('request_id=req-1');
   });
 
+  it('escapes control characters in keys, values and the logger name too', () => {
+    const line = prettyLine(
+      JSON.stringify({
+        ...record,
+        logger: 'db\r\u001b[1A',
+        message: 'm',
+        'evil\n12:00:00.000 ERROR [app] forged': 1,
+        a: 'qqqq\u001bz',
+        b: '\u001b[1Ax',
+      }),
+      false,
+    );
+    expect(line.split('\n')).toHaveLength(1);
+    expect(Array.from(line, (ch) => ch.charCodeAt(0)).filter((c) => c < 0x20)).toEqual([]);
+    expect(line).toContain('[db\\r\\u001b[1A]');
+  });
+
   it('escapes control characters so a message cannot draw on the terminal', () => {
     const line = prettyLine(JSON.stringify(record), false);
     expect(line).toBe(

@@ -19,15 +19,13 @@ const QUIET = new Set(['service', 'environment', 'version', 'pid', 'hostname']);
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 
+/** Every control character as its JSON escape: nothing reaches the terminal raw. */
 function escapeControl(text: string): string {
   return text.replace(CONTROL, (ch) => JSON.stringify(ch).slice(1, -1));
 }
 
 function showValue(value: unknown): string {
-  if (typeof value === 'string') {
-    return /^[^\s"=]+$/.test(value) && !CONTROL.test(value) ? value : JSON.stringify(value);
-  }
-  return JSON.stringify(value);
+  return typeof value === 'string' && /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value);
 }
 
 /**
@@ -39,13 +37,17 @@ export function prettyLine(jsonLine: string, colors: boolean): string {
   const level = String(record.level) as LevelName;
   const time = String(record.timestamp).slice(11, 23);
   const tag = level.toUpperCase().padEnd(5);
-  const fields = Object.entries(record)
-    .filter(([k]) => !HEAD.has(k) && !QUIET.has(k))
-    .map(([k, v]) => `${k}=${showValue(v)}`)
-    .join(' ');
+  // Keys, values, logger name and message may all come from outside: escape them all.
+  const fields = escapeControl(
+    Object.entries(record)
+      .filter(([k]) => !HEAD.has(k) && !QUIET.has(k))
+      .map(([k, v]) => `${k}=${showValue(v)}`)
+      .join(' '),
+  );
   const message = escapeControl(String(record.message));
+  const logger = escapeControl(String(record.logger));
   const head = colors
-    ? `${DIM}${time}${RESET} ${COLORS[level]}${tag}${RESET} ${DIM}[${String(record.logger)}]${RESET}`
-    : `${time} ${tag} [${String(record.logger)}]`;
+    ? `${DIM}${time}${RESET} ${COLORS[level]}${tag}${RESET} ${DIM}[${logger}]${RESET}`
+    : `${time} ${tag} [${logger}]`;
   return `${head} ${message}${fields ? `  ${colors ? DIM : ''}${fields}${colors ? RESET : ''}` : ''}`;
 }

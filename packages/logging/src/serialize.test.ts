@@ -48,6 +48,28 @@ describe('stringifyValue', () => {
     expect(stringifyValue({ a: undefined, b: 1 }, limits)).toBe('{"b":1}');
   });
 
+  it('copes on its own with cycles, self-returning toJSON and huge shared structures', () => {
+    const cyclic: Record<string, unknown> = { a: 1 };
+    cyclic.self = cyclic;
+    cyclic.list = [cyclic, cyclic];
+    expect(JSON.parse(stringifyValue(cyclic, limits)!)).toEqual({
+      a: 1,
+      self: '[Circular]',
+      list: ['[Circular]', '[Circular]'],
+    });
+    const selfish = {
+      toJSON() {
+        return this;
+      },
+    };
+    expect(stringifyValue(selfish, limits)).toBe('"[Circular]"');
+    let shared: Record<string, unknown> = { leaf: true };
+    for (let i = 0; i < 40; i++) shared = { a: shared, b: shared };
+    expect(stringifyValue(shared, { maxStringLength: 100, maxDepth: 100 })).toContain(
+      '[Truncated: size limit]',
+    );
+  });
+
   it('uses toJSON when an object has one', () => {
     expect(stringifyValue({ toJSON: () => ({ v: 1 }) }, limits)).toBe('{"v":1}');
   });

@@ -62,21 +62,40 @@ function errorObject(err: Error, causes: number): Record<string, unknown> {
   return out;
 }
 
-function objectBody(entries: Iterable<[string, unknown]>, limits: SerializeLimits, depth: number) {
+/** Per-call state: the objects being serialized (for cycles) and how many were visited. */
+export interface Walk {
+  readonly ancestors: object[];
+  nodes: number;
+}
+
+/** Objects serialized per call; past this a value becomes a marker (shared structures blow up). */
+const MAX_NODES = 10_000;
+
+function objectBody(
+  entries: Iterable<[string, unknown]>,
+  limits: SerializeLimits,
+  depth: number,
+  walk: Walk,
+) {
   let out = '';
   for (const [key, v] of entries) {
-    const json = stringifyValue(v, limits, depth + 1);
+    const json = stringifyValue(v, limits, depth + 1, walk);
     if (json === undefined) continue;
     out += keyPrefix(key) + json;
   }
   return `{${out.slice(1)}}`;
 }
 
-/** JSON text for `value`, or `undefined` where JSON would omit it (an undefined property). */
+/**
+ * JSON text for `value`, or `undefined` where JSON would omit it (an undefined property). Copes
+ * with cycles and huge shared structures on its own, for when redaction (which also removes them)
+ * is turned off.
+ */
 export function stringifyValue(
   value: unknown,
   limits: SerializeLimits,
   depth = 0,
+  walk: Walk = { ancestors: [], nodes: 0 },
 ): string | undefined {
   switch (typeof value) {
     case 'string':
@@ -96,11 +115,14 @@ export function stringifyValue(
   }
   if (value === null) return 'null';
   const obj = value as object;
+  if (walk.ancestors.includes(obj)) return '"[Circular]"';
+  if (++walk.nodes > MAX_NODES) return '"[Truncated: size limit]"';
+  walk.ancestors.push(obj);
   try {
     if (obj instanceof Error) {
       return depth >= limits.maxDepth
         ? JSON.stringify(`[${obj.name}: ${obj.message}]`)
-        : objectBody(Object.entries(errorObject(obj, 0)), limits, depth);
+        : objectBody(Object.entries(errorObject(obj, 0)), limits, depth, walk);
     }
     if (obj instanceof Date) {
       return Number.isNaN(obj.getTime()) ? '"Invalid Date"' : `"${obj.toISOString()}"`;
@@ -115,7 +137,7 @@ export function stringifyValue(
       let out = '';
       let first = true;
       for (const item of obj as Iterable<unknown>) {
-        out += `${first ? '' : ','}${stringifyValue(item, limits, depth + 1) ?? 'null'}`;
+        out += `${first ? '' : ','}${stringifyValue(item, limits, depth + 1, walk) ?? 'null'}`;
         first = false;
       }
       return `[${out}]`;
@@ -125,14 +147,16 @@ export function stringifyValue(
         String(k),
         v,
       ]);
-      return objectBody(entries, limits, depth);
+      return objectBody(entries, limits, depth, walk);
     }
     const toJSON = (obj as { toJSON?: unknown }).toJSON;
     if (typeof toJSON === 'function') {
-      return stringifyValue(toJSON.call(obj) as unknown, limits, depth);
+      return stringifyValue(toJSON.call(obj) as unknown, limits, depth, walk);
     }
-    return objectBody(Object.entries(obj), limits, depth);
+    return objectBody(Object.entries(obj), limits, depth, walk);
   } catch {
     return '"[Unserializable]"';
+  } finally {
+    walk.ancestors.pop();
   }
 }

@@ -7,6 +7,11 @@ const FLUSH_AT_CHARS = 64 * 1024;
 const FLUSH_EVERY_MS = 100;
 /** How long a full pipe (EAGAIN) may hold a write before the chunk is dropped and counted. */
 const MAX_BLOCK_MS = 1000;
+/**
+ * After such a drop, how long writes do not wait at all: a reader that stalled once may stay
+ * stalled, and the app must not pay a second of blocking per flush meanwhile.
+ */
+const NO_WAIT_AFTER_DROP_MS = 5000;
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
@@ -26,10 +31,16 @@ export class FdWriter {
   dropped = 0;
   /** Bytes written since the descriptor was opened (or reopened). */
   written = 0;
+  /** Until when a full pipe drops at once instead of waiting. */
+  private noWaitUntil = 0;
+  /** A drop left half a line behind: the next write starts a fresh line. */
+  private midLine = false;
 
   constructor(
     private readonly target: number | string,
     private readonly where: string,
+    /** The system call, replaceable in tests. */
+    private readonly writeChunk: (fd: number, data: Buffer, offset: number) => number = writeSync,
   ) {
     this.fd = typeof target === 'number' ? target : FdWriter.open(target);
     this.timer = setInterval(() => this.flushSync(), FLUSH_EVERY_MS);
@@ -53,24 +64,30 @@ export class FdWriter {
 
   flushSync(): void {
     if (this.buffer === '') return;
-    const data = Buffer.from(this.buffer);
+    const data = Buffer.from(this.midLine ? `\n${this.buffer}` : this.buffer);
     this.buffer = '';
     let offset = 0;
     let blockedSince = 0;
     while (offset < data.length) {
       try {
-        const n = writeSync(this.fd, data, offset);
+        const n = this.writeChunk(this.fd, data, offset);
         offset += n;
         this.written += n;
         blockedSince = 0;
+        this.midLine = false;
+        this.noWaitUntil = 0;
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         const now = Date.now();
-        if (code === 'EAGAIN' && (blockedSince === 0 || now - blockedSince < MAX_BLOCK_MS)) {
+        const mayWait =
+          now >= this.noWaitUntil && (blockedSince === 0 || now - blockedSince < MAX_BLOCK_MS);
+        if (code === 'EAGAIN' && mayWait) {
           blockedSince ||= now;
           Atomics.wait(sleeper, 0, 0, 1);
           continue;
         }
+        if (code === 'EAGAIN') this.noWaitUntil = now + NO_WAIT_AFTER_DROP_MS;
+        this.midLine = offset > 0 && data[offset - 1] !== 10;
         this.dropped += countLines(data, offset);
         reportInternalError(err, this.where);
         return;

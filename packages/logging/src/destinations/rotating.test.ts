@@ -6,6 +6,7 @@ import {
   rmSync,
   statSync,
   utimesSync,
+  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,6 +86,23 @@ describe('rotating file destination', () => {
     expect(kept.at(-1)).toBe(2999);
     expect(kept).toEqual([...kept].sort((a, b) => a - b));
     expect(new Set(kept).size).toBe(kept.length);
+  });
+
+  it('never touches other files that share the name’s prefix', async () => {
+    const path = join(dir, 'app.log');
+    writeFileSync(join(dir, 'app.log.audit'), 'audit trail\n');
+    writeFileSync(join(dir, 'app.log.bak'), 'backup\n');
+    const logger = createLogger({
+      destination: fileDestination({
+        path,
+        rotate: { maxSize: 2000, maxFiles: 2, compress: true },
+      }),
+    });
+    for (let i = 0; i < 200; i++) logger.info('line', { i });
+    await logger.close();
+    expect(readFileSync(join(dir, 'app.log.audit'), 'utf8')).toBe('audit trail\n');
+    expect(readFileSync(join(dir, 'app.log.bak'), 'utf8')).toBe('backup\n');
+    expect(files().filter((f) => f.endsWith('.gz'))).toHaveLength(2);
   });
 
   it('rotates at UTC day boundaries, by the record’s own time', () => {

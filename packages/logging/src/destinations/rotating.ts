@@ -73,6 +73,7 @@ export class RotatingFile {
   private housekeeping: Promise<void> = Promise.resolve();
   private scheduled = false;
   private lastRotation = 0;
+  private readonly ownName: RegExp;
 
   constructor(
     private readonly path: string,
@@ -98,6 +99,10 @@ export class RotatingFile {
     this.maxAgeMs = maxAgeDays === undefined ? Infinity : maxAgeDays * 86_400_000;
     this.compress = compress;
     this.writer = new FdWriter(path, '@obs/logging: rotating file');
+    const base = basename(path).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    this.ownName = new RegExp(
+      `^${base}\\.\\d{4}-\\d\\d-\\d\\dT\\d\\d-\\d\\d-\\d\\d\\.\\d{3}Z(\\.gz)?$`,
+    );
     this.base = existsSync(path) ? statSync(path).size : 0;
     this.period = this.periodOf(now);
   }
@@ -151,8 +156,8 @@ export class RotatingFile {
   private async housekeep(): Promise<void> {
     try {
       const dir = dirname(this.path);
-      const prefix = `${basename(this.path)}.`;
-      const names = (await readdir(dir)).filter((f) => f.startsWith(prefix));
+      // Only names rotatedPath() makes: app.log.audit or app.log.bak are not ours to touch.
+      const names = (await readdir(dir)).filter((f) => this.ownName.test(f));
       // A file being compressed exists twice (x and x.gz): count it once.
       const rotated = [...new Set(names.map((f) => f.replace(/\.gz$/, '')))].sort();
       const excess = rotated.length - this.maxFiles;

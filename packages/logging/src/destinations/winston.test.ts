@@ -5,15 +5,21 @@ import { setInternalErrorHandler } from '@obs/core';
 import { createLogger } from '../index';
 import { winstonDestination } from './winston';
 
-/** A winston transport that keeps what it is given, optionally never finishing a write. */
+/** A winston transport that keeps what it is given; slow, or never finishing a write, if asked. */
 class Capture extends TransportStream {
   readonly seen: Record<string, unknown>[] = [];
-  constructor(private readonly stuck = false) {
+  done = 0;
+  constructor(private readonly mode: 'fast' | 'slow' | 'stuck' = 'fast') {
     super();
   }
   override log(info: Record<string, unknown>, next: () => void): void {
     this.seen.push(info);
-    if (!this.stuck) next();
+    const finish = () => {
+      this.done++;
+      next();
+    };
+    if (this.mode === 'fast') finish();
+    else if (this.mode === 'slow') setTimeout(finish, 5);
   }
 }
 
@@ -45,11 +51,23 @@ describe('winston destination', () => {
     expect(capture.seen.map((i) => i.message)).toEqual(['direct']);
   });
 
+  it('flushes only when a slow transport has written everything', async () => {
+    const capture = new Capture('slow');
+    const logger = createLogger({ destination: [capture] });
+    for (let i = 0; i < 40; i++) logger.info('slow', { i });
+    await logger.flush();
+    expect(capture.done).toBe(40);
+    await logger.close();
+  });
+
   it('drops and counts records instead of buffering without bound behind a stuck transport', () => {
     const reports: unknown[] = [];
     setInternalErrorHandler((err) => reports.push(err));
     try {
-      const destination = winstonDestination({ transports: [new Capture(true)], maxPending: 100 });
+      const destination = winstonDestination({
+        transports: [new Capture('stuck')],
+        maxPending: 100,
+      });
       const logger = createLogger({ destination });
       for (let i = 0; i < 5000; i++) logger.info('flood', { i });
       expect(destination.dropped).toBeGreaterThan(4000);

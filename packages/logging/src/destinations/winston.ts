@@ -81,11 +81,18 @@ export function winstonDestination(options: WinstonDestinationOptions): WinstonD
   let dropped = 0;
   let closed = false;
 
-  const drained = () =>
-    new Promise<void>((resolve) => {
-      if (logger.writableLength === 0) resolve();
-      else logger.once('drain', () => resolve());
-    });
+  // winston emits no event when everything is written ('drain' only follows a full buffer), so
+  // wait until the logger and every transport hold nothing, checking every 10 ms, 5 s at most.
+  const backlog = () =>
+    logger.writableLength +
+    logger.readableLength +
+    transports.reduce((n, t) => n + t.writableLength, 0);
+  const drained = async () => {
+    const deadline = Date.now() + CLOSE_TIMEOUT_MS;
+    while (backlog() > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
 
   return {
     write(entry: LogEntry) {

@@ -101,6 +101,16 @@ describe('requestLogger()', () => {
     expect(missing).not.toHaveProperty('route');
   });
 
+  it('logs a thrown non-Error value as a 500 with what was thrown', async () => {
+    const { app, completed } = setup();
+    app.get('/string-throw', () => {
+      // eslint-disable-next-line @typescript-eslint/only-throw-error
+      throw 'plain string';
+    });
+    await expect(app.request('/string-throw')).rejects.toBe('plain string');
+    expect(completed()[0]).toMatchObject({ level: 'error', status: 500, error: 'plain string' });
+  });
+
   it('redacts sensitive query parameters and headers', async () => {
     const { app, completed } = setup({ headers: true });
     await app.request('/api/v1/workspaces/w?token=abc&api_key=k&page=2', {

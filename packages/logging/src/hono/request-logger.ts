@@ -84,11 +84,15 @@ export function requestLogger(options: RequestLoggerOptions): MiddlewareHandler 
     }
     const started = performance.now();
     if (logStart) c.var.logger.debug('request started', { method: c.req.method, path: c.req.path });
+    let thrown: unknown;
     try {
       await next();
+    } catch (err) {
+      // Hono handles thrown Errors itself (c.error); anything else passes through to here.
+      thrown = err;
+      throw err;
     } finally {
-      // finally: a non-Error throw passes through Hono uncaught, and is still logged as a 500.
-      const error = c.error;
+      const error = c.error ?? thrown;
       const status = c.finalized ? c.res.status : 500;
       const ctx = getContext();
       // URLSearchParams: the redactor turns it into { key: value } and scrubs tokens and keys.

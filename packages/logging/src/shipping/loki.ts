@@ -31,6 +31,19 @@ class LokiShipper extends Shipper {
     this.labels = { service: service.name, environment: service.environment };
   }
 
+  private lastMs = 0;
+  private sameMs = 0;
+
+  /**
+   * Records have millisecond times; Loki drops a line identical to one with the same timestamp.
+   * Records within one millisecond get successive nanoseconds, so identical lines all arrive.
+   */
+  private nanoseconds(ms: number): string {
+    this.sameMs = ms === this.lastMs ? this.sameMs + 1 : 0;
+    this.lastMs = ms;
+    return (BigInt(ms) * 1_000_000n + BigInt(this.sameMs)).toString();
+  }
+
   /**
    * One stream per level: the labels are service, environment and level only. Anything with
    * many values (request, user, route) stays inside the line, where LogQL's `| json` finds it.
@@ -40,7 +53,7 @@ class LokiShipper extends Shipper {
     for (const entry of batch) {
       let values = streams.get(entry.level);
       if (!values) streams.set(entry.level, (values = []));
-      values.push([`${entry.time}000000`, entry.line]);
+      values.push([this.nanoseconds(entry.time), entry.line]);
     }
     const body = JSON.stringify({
       streams: [...streams].map(([level, values]) => ({

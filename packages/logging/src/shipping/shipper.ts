@@ -17,6 +17,11 @@ export interface ShipperOptions {
   retryBaseMs?: number;
   /** Per-request timeout. @default 10_000 */
   timeoutMs?: number;
+  /**
+   * The longest `flush()`/`close()` wait; after it, what is still queued stays queued (flush) or
+   * is dropped and counted (close). Keep it inside your shutdown grace period. @default 10_000
+   */
+  flushTimeoutMs?: number;
 }
 
 export interface ShipperStats {
@@ -81,6 +86,7 @@ export abstract class Shipper implements ShippingDestination {
   private closed = false;
   /** While flushing, the send loop also sends partial batches. */
   private flushing = false;
+  private flushRun: Promise<void> | undefined;
   private counts = { sent: 0, dropped: 0, retries: 0 };
   protected readonly headers: Record<string, string>;
   private readonly batchSize: number;
@@ -88,6 +94,9 @@ export abstract class Shipper implements ShippingDestination {
   private readonly maxRetries: number;
   private readonly retryBaseMs: number;
   private readonly timeoutMs: number;
+  private readonly flushTimeoutMs: number;
+  /** While someone awaits flush() or close(): when they stop waiting. */
+  private deadline = Infinity;
 
   constructor(
     protected readonly where: string,
@@ -99,6 +108,7 @@ export abstract class Shipper implements ShippingDestination {
     this.maxRetries = positiveInt('destination.maxRetries', options.maxRetries, 5);
     this.retryBaseMs = positiveInt('destination.retryBaseMs', options.retryBaseMs, 500);
     this.timeoutMs = Math.max(1, positiveInt('destination.timeoutMs', options.timeoutMs, 10_000));
+    this.flushTimeoutMs = positiveInt('destination.flushTimeoutMs', options.flushTimeoutMs, 10_000);
     const interval = Math.max(
       1,
       positiveInt('destination.flushIntervalMs', options.flushIntervalMs, 1000),
@@ -153,6 +163,7 @@ export abstract class Shipper implements ShippingDestination {
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
+      if (Date.now() >= this.deadline) return;
       const batch = this.queue.splice(0, this.batchSize);
       await this.deliver(batch);
       if (this.queue.length < this.batchSize && !this.flushing) return;
@@ -174,16 +185,22 @@ export abstract class Shipper implements ShippingDestination {
           this.drop(pending.length, reason);
           return;
         }
-        this.counts.retries++;
         const backoff = Math.min(MAX_RETRY_DELAY_MS, this.retryBaseMs * 2 ** attempt);
-        const delay = err.retryAfterMs ?? backoff * (0.5 + Math.random() / 2);
-        if (this.closed) {
-          this.drop(pending.length, new Error(`closed while retrying: ${err.message}`));
+        const delay = Math.min(
+          err.retryAfterMs ?? backoff * (0.5 + Math.random() / 2),
+          MAX_RETRY_DELAY_MS,
+        );
+        if (Date.now() + delay > this.deadline) {
+          this.drop(
+            pending.length,
+            new Error(`no time left to retry before the flush deadline: ${err.message}`),
+          );
           return;
         }
-        await new Promise((resolve) =>
-          setTimeout(resolve, Math.min(delay, MAX_RETRY_DELAY_MS)).unref(),
-        );
+        this.counts.retries++;
+        // Unreferenced: a retry never holds the process open by itself. A flush() that waits on
+        // it holds the process with its own timer until its deadline.
+        await new Promise<void>((resolve) => setTimeout(resolve, delay).unref());
       }
     }
   }
@@ -217,23 +234,46 @@ export abstract class Shipper implements ShippingDestination {
     throw new Error(`HTTP ${res.status}: the receiver rejected the batch`);
   }
 
-  /** Sends everything queued; waits for retries in progress, at most `timeoutMs` × attempts. */
-  async flush(): Promise<void> {
+  /**
+   * Sends what is queued, waiting for retries in progress, for at most `flushTimeoutMs`. Records
+   * still queued at the deadline stay queued for the background loop.
+   */
+  flush(): Promise<void> {
+    // Concurrent callers share one flush.
+    this.flushRun ??= this.runFlush().finally(() => {
+      this.flushRun = undefined;
+    });
+    return this.flushRun;
+  }
+
+  private async runFlush(): Promise<void> {
     this.flushing = true;
+    this.deadline = Date.now() + this.flushTimeoutMs;
     try {
-      while (this.queue.length > 0 || this.inFlight) {
+      while ((this.queue.length > 0 || this.inFlight) && Date.now() < this.deadline) {
         this.pump();
-        await this.inFlight;
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          this.inFlight,
+          new Promise((resolve) => (timer = setTimeout(resolve, this.deadline - Date.now()))),
+        ]);
+        clearTimeout(timer);
       }
     } finally {
       this.flushing = false;
+      this.deadline = Infinity;
     }
   }
 
+  /** Flushes (within `flushTimeoutMs`), then drops and counts whatever could not be sent. */
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.flush();
     this.closed = true;
     clearInterval(this.timer);
+    await this.flush();
+    if (this.queue.length > 0) {
+      this.drop(this.queue.length, new Error('closed with records still queued'));
+      this.queue = [];
+    }
   }
 }

@@ -70,11 +70,26 @@ describe('Loki destination', () => {
     for (const v of values) {
       expect(v.rec.level).toBe(v.level);
       expect(v.rec.request_id).toBe('req-9');
-      expect(v.ts).toBe(`${Date.parse(String(v.rec.timestamp))}000000`);
+      // nanoseconds within the record's millisecond
+      expect(BigInt(v.ts) / 1_000_000n).toBe(BigInt(Date.parse(String(v.rec.timestamp))));
     }
     expect(pushes.every((p) => p.streams.reduce((n, s) => n + s.values.length, 0) <= 3)).toBe(true);
     expect(destination.stats()).toMatchObject({ sent: 10, dropped: 0, queued: 0 });
     await logger.close();
+  });
+
+  it('gives identical lines in one millisecond distinct timestamps, so Loki keeps them all', async () => {
+    receiver = await lokiReceiver();
+    const destination = lokiDestination({ url: receiver.url, ...fast });
+    for (let i = 0; i < 3; i++)
+      destination.write({ level: 'info', time: 1_700_000_000_000, line: '{"same":true}' });
+    await destination.close();
+    const [push] = receiver.requests.map((r) => JSON.parse(r.body) as LokiPush);
+    expect(push!.streams[0]!.values.map((v) => v[0])).toEqual([
+      '1700000000000000000',
+      '1700000000000000001',
+      '1700000000000000002',
+    ]);
   });
 
   it('accepts the base URL or the full push URL', async () => {
@@ -212,6 +227,33 @@ describe('when the receiver misbehaves', () => {
     expect(destination.stats().queued).toBe(1); // the call returned with the record still queued
     await logger.close();
     expect(destination.stats()).toMatchObject({ sent: 0, dropped: 1, retries: 2 });
+  });
+
+  it('waits through backoff in flush() until the batch is delivered', async () => {
+    receiver = await plainReceiver((n) => (n < 3 ? { status: 503 } : undefined));
+    const destination = httpDestination({ url: receiver.url, ...fast, retryBaseMs: 50 });
+    for (let i = 0; i < 3; i++) destination.write({ level: 'info', time: Date.now(), line: '{}' });
+    await destination.flush();
+    expect(destination.stats()).toMatchObject({ sent: 3, dropped: 0, queued: 0, retries: 3 });
+    await destination.close();
+  });
+
+  it('gives flush() and close() a deadline, then drops and counts what is left', async () => {
+    const down = await plainReceiver();
+    const url = down.url;
+    await down.close();
+    // Without the deadline this would retry for minutes (10 retries, doubling from 200 ms).
+    const destination = httpDestination({
+      url,
+      batchSize: 10,
+      maxRetries: 10,
+      retryBaseMs: 200,
+      flushTimeoutMs: 300,
+    });
+    for (let i = 0; i < 1500; i++)
+      destination.write({ level: 'info', time: Date.now(), line: `{"i":${i}}` });
+    await destination.close();
+    expect(destination.stats()).toMatchObject({ sent: 0, dropped: 1500, queued: 0 });
   });
 
   it('keeps a bounded queue while the receiver is down, dropping and counting the excess, never throwing', async () => {
