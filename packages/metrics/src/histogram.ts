@@ -1,0 +1,153 @@
+import { ObsConfigError } from '@obs/core';
+import type { LabelValues } from './labels';
+import {
+  badValue,
+  ObsMetric,
+  type Sample,
+  type Snapshot,
+  type MetricConfig,
+  type MetricContext,
+} from './metric';
+import type { Series } from './series';
+
+/** The seeds' HTTP latency buckets, in seconds. */
+export const DEFAULT_BUCKETS: readonly number[] = [
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
+
+export interface Exemplar {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly value: number;
+  /** Seconds since the epoch. */
+  readonly timestamp: number;
+}
+
+export interface HistogramSeries extends Series {
+  /** Observations per bucket (not cumulative), the last slot for +Inf. */
+  readonly counts: Float64Array;
+  sum: number;
+  count: number;
+  /** The latest exemplar per bucket (OpenMetrics keeps one per bucket). */
+  readonly exemplars: (Exemplar | undefined)[];
+}
+
+export interface HistogramConfig extends MetricConfig {
+  /** Upper bounds, increasing. @default DEFAULT_BUCKETS (0.005 … 10 s) */
+  buckets?: readonly number[];
+  /** Attach the sampled trace's id to observations as exemplars. @default true */
+  exemplars?: boolean;
+}
+
+/** Observations counted into buckets, with their sum and count. */
+export class Histogram extends ObsMetric<HistogramSeries> {
+  readonly type = 'histogram' as const;
+  readonly buckets: readonly number[];
+  private readonly exemplar: MetricContext['exemplar'] | undefined;
+
+  constructor(config: HistogramConfig, context: MetricContext) {
+    super(config, context);
+    const buckets = config.buckets ?? DEFAULT_BUCKETS;
+    if (
+      !Array.isArray(buckets) ||
+      buckets.length === 0 ||
+      buckets.some(
+        (b, i) => typeof b !== 'number' || !Number.isFinite(b) || (i > 0 && b <= buckets[i - 1]!),
+      )
+    ) {
+      throw new ObsConfigError(
+        'buckets',
+        `${config.name}: expected finite, strictly increasing numbers`,
+      );
+    }
+    if (this.labelNames.includes('le'))
+      throw new ObsConfigError(
+        'labelNames',
+        `${config.name}: "le" is reserved for histogram buckets`,
+      );
+    this.buckets = buckets;
+    this.exemplar = config.exemplars === false ? undefined : context.exemplar;
+  }
+
+  protected newSeries(labels: Record<string, string>, labelText: string): HistogramSeries {
+    return {
+      labels,
+      labelText,
+      counts: new Float64Array(this.buckets.length + 1),
+      sum: 0,
+      count: 0,
+      exemplars: [],
+    };
+  }
+
+  /** `observe(0.2)` or `observe({ route: '/x' }, 0.2)`. */
+  observe(labels: LabelValues | number, value?: number): void {
+    if (typeof labels === 'number') this.record(this.seriesOf(undefined), labels);
+    else this.record(this.seriesOf(labels), value ?? NaN);
+  }
+
+  /** Starts a timer; the returned function observes the elapsed seconds and returns them. */
+  startTimer(labels?: LabelValues): (endLabels?: LabelValues) => number {
+    const started = performance.now();
+    return (endLabels) => {
+      const seconds = (performance.now() - started) / 1000;
+      this.record(this.seriesOf({ ...labels, ...endLabels }), seconds);
+      return seconds;
+    };
+  }
+
+  labels(...values: (string | number)[]): { observe(value: number): void } {
+    const series = this.series(...values);
+    return { observe: (value) => this.record(series, value) };
+  }
+
+  record(series: HistogramSeries | undefined, value: number): void {
+    if (!series) return;
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      badValue(this.name, value, 'is not a finite number');
+      return;
+    }
+    const { buckets } = this;
+    let i = 0;
+    while (i < buckets.length && value > buckets[i]!) i++;
+    series.counts[i]! += 1;
+    series.sum += value;
+    series.count += 1;
+    if (this.exemplar) {
+      const labels = this.exemplar();
+      if (labels) series.exemplars[i] = { labels, value, timestamp: Date.now() / 1000 };
+    }
+  }
+
+  get(): Promise<Snapshot> {
+    const values: Sample[] = [];
+    for (const s of this.allSeries()) {
+      let cumulative = 0;
+      for (let i = 0; i <= this.buckets.length; i++) {
+        cumulative += s.counts[i]!;
+        const le = i < this.buckets.length ? this.buckets[i]! : '+Inf';
+        values.push({
+          labels: { ...s.labels, le },
+          value: cumulative,
+          metricName: `${this.name}_bucket`,
+        });
+      }
+      values.push({
+        labels: s.labels,
+        value: s.sum,
+        metricName: `${this.name}_sum`,
+      });
+      values.push({
+        labels: s.labels,
+        value: s.count,
+        metricName: `${this.name}_count`,
+      });
+    }
+    return Promise.resolve({
+      name: this.name,
+      help: this.help,
+      type: this.type,
+      values,
+      aggregator: this.aggregator,
+    });
+  }
+}

@@ -1,0 +1,13 @@
+export { createMetrics, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE } from './metrics';
+export type { Metrics, MetricsOptions, SummaryConfig, GuardedSummary } from './metrics';
+export { Counter } from './counter';
+export { Gauge } from './gauge';
+export type { GaugeConfig } from './gauge';
+export { Histogram, DEFAULT_BUCKETS } from './histogram';
+export type { HistogramConfig, Exemplar } from './histogram';
+export type { MetricConfig } from './metric';
+export type { LabelValues } from './labels';
+export { OVERFLOW } from './series';
+export { negotiate } from './exposition';
+export { createMetricsFetchHandler } from './handler';
+export type { MetricsHandlerOptions } from './handler';

@@ -1,0 +1,329 @@
+import {
+  collectDefaultMetrics,
+  Registry,
+  Summary as PromSummary,
+  type RegistryContentType,
+} from 'prom-client';
+import { z } from 'zod';
+import {
+  configErrorFromIssues,
+  getTraceIds,
+  ObsConfigError,
+  reportInternalError,
+  resolveServiceInfo,
+} from '@obs/core';
+import { Counter } from './counter';
+import { expose, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE } from './exposition';
+import { Gauge, type GaugeConfig } from './gauge';
+import { Histogram, type HistogramConfig } from './histogram';
+import { checkLabelNames, type LabelValues } from './labels';
+import { isObject, type MetricConfig, type MetricContext } from './metric';
+import { OVERFLOW } from './series';
+
+export interface MetricsOptions {
+  /** Prepended to every metric this object creates (not to the `http_*` or default metrics). @default '' */
+  prefix?: string;
+  /** Labels on every series. @default { service, environment } from core's service info */
+  defaultLabels?: Record<string, string>;
+  /** Service identity for the default labels. @default core's `resolveServiceInfo()` (env) */
+  service?: { name?: string; environment?: string };
+  /** A prom-client registry to share; its default labels are left alone. @default a new one */
+  registry?: Registry<RegistryContentType>;
+  /** prom-client's process and Node.js metrics. @default true */
+  collectDefaultMetrics?: boolean;
+  /** Series per metric before new label values go to the `__overflow__` series. @default 2000 */
+  maxSeriesPerMetric?: number;
+  /** How long one metric's collector may take during a scrape. @default 1000 */
+  collectTimeoutMs?: number;
+  /** Sampled trace ids as exemplars on histogram observations. @default true */
+  exemplars?: boolean;
+}
+
+export interface SummaryConfig extends MetricConfig {
+  percentiles?: number[];
+  maxAgeSeconds?: number;
+  ageBuckets?: number;
+}
+
+/** A prom-client summary behind the cardinality guard. */
+export interface GuardedSummary {
+  observe(labels: LabelValues | number, value?: number): void;
+}
+
+export interface Metrics {
+  readonly registry: Registry<RegistryContentType>;
+  counter(config: MetricConfig): Counter;
+  gauge(config: GaugeConfig): Gauge;
+  histogram(config: HistogramConfig): Histogram;
+  summary(config: SummaryConfig): GuardedSummary;
+  /** An info metric: a gauge of 1 whose labels carry the facts (`build_info{version="1.2.3"}`). */
+  info(name: string, help: string, labels: Record<string, string>): Gauge;
+  /** Starts timing into histogram `name` (created on first use); call the result to observe. */
+  timer(name: string, labels?: LabelValues): () => number;
+  /** Seed 003's helpers: the metric is created on first use, its label names from `labels`. */
+  incrementCounter(name: string, labels?: LabelValues, value?: number): void;
+  setGauge(name: string, value: number, labels?: LabelValues): void;
+  observe(name: string, value: number, labels?: LabelValues): void;
+  /** Wraps `fn` (sync or async) to observe its duration into histogram `name`, errors included. */
+  recordTimer(name: string, labels?: LabelValues): <R>(fn: () => R) => R;
+  /** The exposition for `contentType` (text 0.0.4 unless it names OpenMetrics). */
+  metricsText(contentType?: string): Promise<string>;
+  /** Sets every metric back to empty. */
+  reset(): void;
+  /** Removes this object's metrics from the registry. */
+  shutdown(): Promise<void>;
+}
+
+const schema = z.strictObject({
+  prefix: z
+    .string()
+    .regex(/^([a-zA-Z_:][a-zA-Z0-9_:]*)?$/, 'expected a metric name prefix')
+    .optional(),
+  defaultLabels: z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/), z.string()).optional(),
+  service: z
+    .strictObject({ name: z.string().optional(), environment: z.string().optional() })
+    .optional(),
+  registry: z.instanceof(Registry).optional(),
+  collectDefaultMetrics: z.boolean().optional(),
+  maxSeriesPerMetric: z.number().int().min(1).optional(),
+  collectTimeoutMs: z.number().int().min(1).optional(),
+  exemplars: z.boolean().optional(),
+});
+
+type AnyMetric = Counter | Gauge | Histogram;
+
+/** Factories that skip the prefix, for metrics whose names are conventions (`http_*`). */
+export interface RawFactories {
+  counter(config: MetricConfig): Counter;
+  gauge(config: GaugeConfig): Gauge;
+  histogram(config: HistogramConfig): Histogram;
+  /** The exposition writer's options (default labels, collector timeout). */
+  readonly defaultLabels: Readonly<Record<string, string>>;
+  readonly collectTimeoutMs: number;
+}
+
+const raw = new WeakMap<Metrics, RawFactories>();
+
+/** The unprefixed factories of a metrics object (for this package's middleware). */
+export function rawFactories(metrics: Metrics): RawFactories {
+  const found = raw.get(metrics);
+  if (!found)
+    throw new ObsConfigError('metrics', 'expected the object returned by createMetrics()');
+  return found;
+}
+
+/**
+ * Creates the metrics of one service on a prom-client registry: counters, gauges and histograms
+ * with a cardinality guard and trace exemplars, seed 003's name-based helpers, and a fast
+ * exposition writer. prom-client's default process metrics are on by default.
+ *
+ * @throws ObsConfigError naming the bad option.
+ * @example
+ * ```ts
+ * const metrics = createMetrics({ service: { name: 'analytics' } });
+ * const credits = metrics.counter({ name: 'analytics_credits_consumed_total', help: 'Credits consumed', labelNames: ['workspace_id', 'agent_id'] });
+ * credits.inc({ workspace_id: 'w1', agent_id: 'a1' }, 12);
+ * ```
+ */
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const parsed = schema.safeParse(options);
+  if (!parsed.success) throw configErrorFromIssues(parsed.error.issues);
+  const o = parsed.data;
+  const service = resolveServiceInfo(o.service);
+  const registry: Registry<RegistryContentType> = o.registry ?? new Registry();
+  const defaultLabels = o.defaultLabels ?? {
+    service: service.name,
+    environment: service.environment,
+  };
+  const prefix = o.prefix ?? '';
+  const collectTimeoutMs = o.collectTimeoutMs ?? 1000;
+  const owned = new Map<string, AnyMetric>();
+  const summaries: { metric: PromSummary; name: string }[] = [];
+
+  const exemplar = (): Readonly<Record<string, string>> | undefined => {
+    const ids = getTraceIds();
+    // Only sampled traces: an exemplar must point at a trace the backend actually has.
+    return ids && (ids.traceFlags & 1) === 1 ? { trace_id: ids.traceId } : undefined;
+  };
+
+  // The overflow counter is itself a metric of this context: filled in right below.
+  const overflow: { counter?: Counter } = {};
+  const context: MetricContext = {
+    maxSeries: o.maxSeriesPerMetric ?? 2000,
+    onOverflow: (metric) => overflow.counter?.inc({ metric }),
+    exemplar: o.exemplars === false ? () => undefined : exemplar,
+  };
+
+  function register<M extends AnyMetric>(metric: M): M {
+    const existing = owned.get(metric.name);
+    if (existing) {
+      if (existing.type !== metric.type) {
+        throw new ObsConfigError('name', `${metric.name} is already a ${existing.type}`);
+      }
+      return existing as M;
+    }
+    registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]);
+    owned.set(metric.name, metric);
+    return metric;
+  }
+
+  overflow.counter = register(
+    new Counter(
+      {
+        name: 'obs_metrics_series_overflow_total',
+        help: 'Observations that landed in an __overflow__ series because a metric reached its series cap.',
+        labelNames: ['metric'],
+      },
+      { ...context, onOverflow: () => undefined },
+    ),
+  );
+
+  if (o.collectDefaultMetrics !== false) {
+    collectDefaultMetrics({ register: registry });
+    // prom-client's nodejs_active_{handles,requests,resources}_total are gauges named like
+    // counters, which promtool rejects; the same counts stay available per type without _total.
+    for (const metric of registry.getMetricsAsArray() as unknown as {
+      name: string;
+      type: string;
+    }[]) {
+      if (metric.type === 'gauge' && metric.name.endsWith('_total'))
+        registry.removeSingleMetric(metric.name);
+    }
+  }
+
+  const named = <C extends MetricConfig>(config: C): C => {
+    if (!isObject(config))
+      throw new ObsConfigError('config', 'expected { name, help, labelNames? }');
+    return { ...config, name: `${prefix}${config.name}` };
+  };
+
+  const byName = <M extends AnyMetric>(
+    kind: M['type'],
+    name: string,
+    labels: LabelValues | undefined,
+    make: () => M,
+  ): M | undefined => {
+    const existing = owned.get(`${prefix}${name}`);
+    if (existing) {
+      if (existing.type === kind) return existing as M;
+      reportInternalError(
+        new Error(`${prefix}${name} is a ${existing.type}, not a ${kind}`),
+        '@obs/metrics',
+      );
+      return undefined;
+    }
+    try {
+      checkLabelNames(Object.keys(labels ?? {}));
+      return make();
+    } catch (err) {
+      reportInternalError(err, '@obs/metrics');
+      return undefined;
+    }
+  };
+
+  const metrics: Metrics = {
+    registry,
+    counter: (config) => register(new Counter(named(config), context)),
+    gauge: (config) => register(new Gauge(named(config), context)),
+    histogram: (config) => register(new Histogram(named(config), context)),
+    summary(config) {
+      const c = named(config);
+      const labelNames = checkLabelNames(c.labelNames);
+      const summary = new PromSummary({ ...c, labelNames: [...labelNames], registers: [registry] });
+      summaries.push({ metric: summary, name: c.name });
+      const seen = new Set<string>();
+      const overflow = Object.fromEntries(labelNames.map((n) => [n, OVERFLOW]));
+      return {
+        observe(labels, value) {
+          if (typeof labels === 'number') {
+            summary.observe(labels);
+            return;
+          }
+          const key = labelNames.map((n) => String(labels[n] ?? '')).join('\u0000');
+          if (!seen.has(key) && seen.size >= context.maxSeries) {
+            context.onOverflow(c.name);
+            summary.observe(overflow, value ?? NaN);
+            return;
+          }
+          seen.add(key);
+          summary.observe(labels, value ?? NaN);
+        },
+      };
+    },
+    info(name, help, labels) {
+      const gauge = metrics.gauge({ name, help, labelNames: Object.keys(labels) });
+      gauge.set(labels, 1);
+      return gauge;
+    },
+    timer(name, labels) {
+      const histogram = byName('histogram', name, labels, () =>
+        metrics.histogram({ name, help: name, labelNames: Object.keys(labels ?? {}) }),
+      );
+      const started = performance.now();
+      return () => {
+        const seconds = (performance.now() - started) / 1000;
+        histogram?.observe(labels ?? {}, seconds);
+        return seconds;
+      };
+    },
+    incrementCounter(name, labels, value = 1) {
+      byName('counter', name, labels, () =>
+        metrics.counter({ name, help: name, labelNames: Object.keys(labels ?? {}) }),
+      )?.inc(labels ?? {}, value);
+    },
+    setGauge(name, value, labels) {
+      byName('gauge', name, labels, () =>
+        metrics.gauge({ name, help: name, labelNames: Object.keys(labels ?? {}) }),
+      )?.set(labels ?? {}, value);
+    },
+    observe(name, value, labels) {
+      byName('histogram', name, labels, () =>
+        metrics.histogram({ name, help: name, labelNames: Object.keys(labels ?? {}) }),
+      )?.observe(labels ?? {}, value);
+    },
+    recordTimer(name, labels) {
+      return <R>(fn: () => R): R => {
+        const end = metrics.timer(name, labels);
+        let result: R;
+        try {
+          result = fn();
+        } catch (err) {
+          end();
+          throw err;
+        }
+        if (result instanceof Promise) {
+          return result.finally(end) as R;
+        }
+        end();
+        return result;
+      };
+    },
+    metricsText(contentType = PROMETHEUS_CONTENT_TYPE) {
+      return expose(registry, {
+        openMetrics: contentType.includes('openmetrics'),
+        defaultLabels,
+        collectTimeoutMs,
+      });
+    },
+    reset() {
+      for (const metric of owned.values()) metric.reset();
+      for (const summary of summaries) summary.metric.reset();
+    },
+    async shutdown() {
+      for (const name of owned.keys()) registry.removeSingleMetric(name);
+      for (const summary of summaries) registry.removeSingleMetric(summary.name);
+      owned.clear();
+      await Promise.resolve();
+    },
+  };
+  raw.set(metrics, {
+    counter: (config) => register(new Counter(config, context)),
+    gauge: (config) => register(new Gauge(config, context)),
+    histogram: (config) => register(new Histogram(config, context)),
+    defaultLabels,
+    collectTimeoutMs,
+  });
+  return metrics;
+}
+
+export { OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE };

@@ -1,0 +1,106 @@
+import { reportInternalError } from '@obs/core';
+import { renderLabels } from './labels';
+
+/** The label value every label of the overflow series takes. */
+export const OVERFLOW = '__overflow__';
+
+/** Counts observations that landed in an overflow series; set once per registry by createMetrics. */
+export type OverflowCounter = (metric: string) => void;
+
+export interface Series {
+  readonly labels: Readonly<Record<string, string>>;
+  /** `a="1",b="x"` (without braces), rendered once. */
+  readonly labelText: string;
+}
+
+const SEP = '\u0000';
+
+/**
+ * The series of one metric, by label values, with the cardinality guard: past `max` series, new
+ * label combinations all land in one series whose values are all `__overflow__`, each time counted
+ * by `onOverflow`, and the first time reported through core's internal-error handler. Memory stays
+ * bounded whatever label values arrive.
+ */
+export class SeriesStore<S extends Series> {
+  private readonly map = new Map<string, S>();
+  private overflow: S | undefined;
+  private warned = false;
+
+  constructor(
+    readonly metric: string,
+    readonly labelNames: readonly string[],
+    private readonly max: number,
+    private readonly create: (labels: Record<string, string>, labelText: string) => S,
+    private readonly onOverflow: OverflowCounter,
+  ) {}
+
+  get size(): number {
+    return this.map.size + (this.overflow ? 1 : 0);
+  }
+
+  /** The series for label values given in `labelNames` order. */
+  get(values: readonly string[]): S {
+    const key = values.length === 1 ? values[0]! : values.join(SEP);
+    const found = this.map.get(key);
+    if (found) return found;
+    if (this.map.size >= this.max) return this.overflowSeries();
+    const labels: Record<string, string> = {};
+    this.labelNames.forEach((name, i) => (labels[name] = values[i]!));
+    const series = this.create(labels, renderLabels(this.labelNames, values));
+    this.map.set(key, series);
+    return series;
+  }
+
+  /** The series for a `{ name: value }` object; unknown labels are an error, missing ones empty. */
+  getByObject(labels: Readonly<Record<string, string | number>> | undefined): S {
+    const values = this.labelNames.map((name) => {
+      const v = labels?.[name];
+      return v === undefined ? '' : String(v);
+    });
+    if (labels) {
+      for (const name of Object.keys(labels)) {
+        if (!this.labelNames.includes(name)) {
+          throw new Error(
+            `${this.metric}: unknown label "${name}" (labels: ${this.labelNames.join(', ') || 'none'})`,
+          );
+        }
+      }
+    }
+    return this.get(values);
+  }
+
+  private overflowSeries(): S {
+    this.onOverflow(this.metric);
+    if (!this.warned) {
+      this.warned = true;
+      reportInternalError(
+        new Error(
+          `${this.metric} reached ${this.max} series; further label values go to the ${OVERFLOW} series`,
+        ),
+        '@obs/metrics: cardinality guard',
+      );
+    }
+    if (!this.overflow) {
+      const values = this.labelNames.map(() => OVERFLOW);
+      const labels: Record<string, string> = {};
+      this.labelNames.forEach((name) => (labels[name] = OVERFLOW));
+      this.overflow = this.create(labels, renderLabels(this.labelNames, values));
+    }
+    return this.overflow;
+  }
+
+  values(): IterableIterator<S> {
+    return this.all();
+  }
+
+  private *all(): IterableIterator<S> {
+    yield* this.map.values();
+    if (this.overflow) yield this.overflow;
+  }
+
+  clear(): void {
+    this.map.clear();
+    this.overflow = undefined;
+    this.warned = false;
+  }
+}
