@@ -130,25 +130,38 @@ function writeOwn(metric: Counter | Gauge | Histogram, options: ExposeOptions): 
       ? counterNames(metric.name, options.openMetrics)
       : { family: metric.name, sample: metric.name };
   let out = header(family, metric.help, metric.type);
-  for (const s of metric.allSeries())
-    out += `${sample}${braces(s.labelText, extra)} ${formatValue(s.value)}\n`;
+  const key = `${sample}|${extra}`;
+  for (const s of metric.allSeries()) {
+    if (s.lines?.key !== key)
+      s.lines = { key, starts: [`${sample}${braces(s.labelText, extra)} `] };
+    out += `${s.lines.starts[0]!}${formatValue(s.value)}\n`;
+  }
   return out;
 }
 
 function writeHistogram(metric: Histogram, extra: string, openMetrics: boolean): string {
   const { name, buckets } = metric;
   const les = [...buckets.map((b) => `le="${formatValue(b)}"`), 'le="+Inf"'];
+  const n = les.length;
   let out = header(name, metric.help, 'histogram');
   for (const s of metric.allSeries()) {
-    const base = [s.labelText, extra].filter(Boolean).join(',');
-    const prefix = base ? `${base},` : '';
-    let cumulative = 0;
-    for (let i = 0; i < les.length; i++) {
-      cumulative += s.counts[i]!;
-      out += `${name}_bucket{${prefix}${les[i]!}} ${cumulative}${openMetrics ? exemplarText(s.exemplars[i]) : ''}\n`;
+    if (s.lines?.key !== extra) {
+      const base = [s.labelText, extra].filter(Boolean).join(',');
+      const prefix = base ? `${base},` : '';
+      const labels = base ? `{${base}}` : '';
+      const starts = les.map((le) => `${name}_bucket{${prefix}${le}} `);
+      starts.push(`${name}_sum${labels} `, `${name}_count${labels} `);
+      s.lines = { key: extra, starts };
     }
-    const labels = base ? `{${base}}` : '';
-    out += `${name}_sum${labels} ${formatValue(s.sum)}\n${name}_count${labels} ${s.count}\n`;
+    const { starts } = s.lines;
+    let cumulative = 0;
+    for (let i = 0; i < n; i++) {
+      cumulative += s.counts[i]!;
+      out += openMetrics
+        ? `${starts[i]!}${cumulative}${exemplarText(s.exemplars[i])}\n`
+        : `${starts[i]!}${cumulative}\n`;
+    }
+    out += `${starts[n]!}${formatValue(s.sum)}\n${starts[n + 1]!}${s.count}\n`;
   }
   return out;
 }

@@ -11,6 +11,11 @@ export interface Series {
   readonly labels: Readonly<Record<string, string>>;
   /** `a="1",b="x"` (without braces), rendered once. */
   readonly labelText: string;
+  /**
+   * The exposition writer's rendered line starts (`name{labels} `), kept between scrapes: label
+   * sets rarely change, values always do. `key` says what they were rendered for.
+   */
+  lines?: { key: string; starts: string[] };
 }
 
 const SEP = '\u0000';
