@@ -9,6 +9,7 @@ import {
   type MetricContext,
 } from './metric';
 import type { Series } from './series';
+import { SlidingWindow } from './window';
 
 /** The seeds' HTTP latency buckets, in seconds. */
 export const DEFAULT_BUCKETS: readonly number[] = [
@@ -42,6 +43,8 @@ export interface HistogramConfig extends MetricConfig {
 export class Histogram extends ObsMetric<HistogramSeries> {
   readonly type = 'histogram' as const;
   readonly buckets: readonly number[];
+  /** Recent observations across all series, for `windowStats()`. */
+  readonly window: SlidingWindow;
   private readonly exemplar: MetricContext['exemplar'] | undefined;
 
   constructor(config: HistogramConfig, context: MetricContext) {
@@ -66,6 +69,7 @@ export class Histogram extends ObsMetric<HistogramSeries> {
       );
     this.buckets = buckets;
     this.exemplar = config.exemplars === false ? undefined : context.exemplar;
+    this.window = new SlidingWindow(context.windowMs);
   }
 
   protected newSeries(labels: Record<string, string>, labelText: string): HistogramSeries {
@@ -112,6 +116,7 @@ export class Histogram extends ObsMetric<HistogramSeries> {
     series.counts[i]! += 1;
     series.sum += value;
     series.count += 1;
+    this.window.record(value);
     if (this.exemplar) {
       const labels = this.exemplar();
       if (labels) series.exemplars[i] = { labels, value, timestamp: Date.now() / 1000 };

@@ -11,3 +11,4 @@ export { OVERFLOW } from './series';
 export { negotiate } from './exposition';
 export { createMetricsFetchHandler } from './handler';
 export type { MetricsHandlerOptions } from './handler';
+export type { WindowStats } from './window';

@@ -31,6 +31,8 @@ export interface MetricConfig {
 export interface MetricContext {
   readonly maxSeries: number;
   readonly onOverflow: OverflowCounter;
+  /** The span `windowStats()` covers. */
+  readonly windowMs: number;
   /** Exemplar labels for an observation made now (the sampled trace), if any. */
   readonly exemplar: () => Readonly<Record<string, string>> | undefined;
 }

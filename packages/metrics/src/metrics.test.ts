@@ -217,6 +217,21 @@ describe('helpers (seed 003)', () => {
     expect(samples(text).get('async_seconds_count{kind="db"}')).toBe('1');
   });
 
+  it('summarizes a timer over the recent window', () => {
+    const metrics = setup();
+    for (const seconds of [0.1, 0.2, 0.3, 0.4])
+      metrics.observe('step_seconds', seconds, { step: 'load' });
+    metrics.observe('step_seconds', 1, { step: 'save' });
+    expect(metrics.windowStats('step_seconds')).toMatchObject({
+      count: 5,
+      min: 0.1,
+      max: 1,
+      median: 0.3,
+    });
+    expect(metrics.windowStats('step_seconds')!.mean).toBeCloseTo(0.4);
+    expect(metrics.windowStats('no_such_timer')).toBeUndefined();
+  });
+
   it('writes info metrics and resets everything', async () => {
     const metrics = setup({ defaultLabels: {} });
     metrics.info('build_info', 'Build', { version: '1.2.3', commit: 'abc' });

@@ -19,6 +19,7 @@ import { Histogram, type HistogramConfig } from './histogram';
 import { checkLabelNames, type LabelValues } from './labels';
 import { isObject, type MetricConfig, type MetricContext } from './metric';
 import { OVERFLOW } from './series';
+import type { WindowStats } from './window';
 
 export interface MetricsOptions {
   /** Prepended to every metric this object creates (not to the `http_*` or default metrics). @default '' */
@@ -37,6 +38,8 @@ export interface MetricsOptions {
   collectTimeoutMs?: number;
   /** Sampled trace ids as exemplars on histogram observations. @default true */
   exemplars?: boolean;
+  /** The span `windowStats()` summarizes. @default 60_000 */
+  statsWindowMs?: number;
 }
 
 export interface SummaryConfig extends MetricConfig {
@@ -66,6 +69,11 @@ export interface Metrics {
   observe(name: string, value: number, labels?: LabelValues): void;
   /** Wraps `fn` (sync or async) to observe its duration into histogram `name`, errors included. */
   recordTimer(name: string, labels?: LabelValues): <R>(fn: () => R) => R;
+  /**
+   * count/min/max/mean/median/p95/p99 of histogram `name`'s observations (all series) over the
+   * last `statsWindowMs`, for in-process use (alerts, dashboards). `undefined` for no such histogram.
+   */
+  windowStats(name: string): WindowStats | undefined;
   /** The exposition for `contentType` (text 0.0.4 unless it names OpenMetrics). */
   metricsText(contentType?: string): Promise<string>;
   /** Sets every metric back to empty. */
@@ -88,6 +96,7 @@ const schema = z.strictObject({
   maxSeriesPerMetric: z.number().int().min(1).optional(),
   collectTimeoutMs: z.number().int().min(1).optional(),
   exemplars: z.boolean().optional(),
+  statsWindowMs: z.number().int().min(1000).optional(),
 });
 
 type AnyMetric = Counter | Gauge | Histogram;
@@ -152,6 +161,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     maxSeries: o.maxSeriesPerMetric ?? 2000,
     onOverflow: (metric) => overflow.counter?.inc({ metric }),
     exemplar: o.exemplars === false ? () => undefined : exemplar,
+    windowMs: o.statsWindowMs ?? 60_000,
   };
 
   function register<M extends AnyMetric>(metric: M): M {
@@ -297,6 +307,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         end();
         return result;
       };
+    },
+    windowStats(name) {
+      const metric = owned.get(name) ?? owned.get(`${prefix}${name}`);
+      return metric instanceof Histogram ? metric.window.stats() : undefined;
     },
     metricsText(contentType = PROMETHEUS_CONTENT_TYPE) {
       return expose(registry, {
