@@ -12,3 +12,5 @@ export { negotiate } from './exposition';
 export { createMetricsFetchHandler } from './handler';
 export type { MetricsHandlerOptions } from './handler';
 export type { WindowStats } from './window';
+export { startMetricsServer } from './server';
+export type { MetricsServer, MetricsServerOptions } from './server';

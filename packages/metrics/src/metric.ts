@@ -31,6 +31,8 @@ export interface MetricConfig {
 export interface MetricContext {
   readonly maxSeries: number;
   readonly onOverflow: OverflowCounter;
+  /** false: metrics record nowhere and expose nothing (seed 003's configure_metrics(enabled)). */
+  readonly enabled: boolean;
   /** The span `windowStats()` covers. */
   readonly windowMs: number;
   /** Exemplar labels for an observation made now (the sampled trace), if any. */
@@ -66,6 +68,7 @@ export abstract class ObsMetric<S extends Series> {
       context.maxSeries,
       (labels, text) => this.newSeries(labels, text),
       context.onOverflow,
+      context.enabled,
     );
   }
 

@@ -191,6 +191,36 @@ describe('cardinality guard', () => {
   });
 });
 
+describe('enabled: false (seed 003’s configure_metrics)', () => {
+  it('records nothing, exposes nothing, and makes the middleware and server no-ops', async () => {
+    const metrics = createMetrics({ enabled: false });
+    const c = metrics.counter({ name: 'c_total', help: 'c', labelNames: ['k'] });
+    for (let i = 0; i < 10_000; i++) c.inc({ k: `v${i}` });
+    metrics.incrementCounter('d_total', { a: 'b' });
+    metrics.observe('e_seconds', 1);
+    expect(c.seriesCount).toBe(0);
+    expect(await metrics.metricsText()).toBe('');
+    expect(await metrics.registry.metrics()).not.toContain('c_total{');
+    const { startMetricsServer } = await import('./server');
+    const server = await startMetricsServer({ metrics, port: 0 });
+    expect(server.url).toBe('');
+    await server.close();
+  });
+
+  it('can be switched off with METRICS_ENABLED=false', async () => {
+    const saved = process.env.METRICS_ENABLED;
+    process.env.METRICS_ENABLED = 'false';
+    try {
+      const metrics = createMetrics();
+      metrics.counter({ name: 'x_total', help: 'x' }).inc();
+      expect(await metrics.metricsText()).toBe('');
+    } finally {
+      if (saved === undefined) delete process.env.METRICS_ENABLED;
+      else process.env.METRICS_ENABLED = saved;
+    }
+  });
+});
+
 describe('helpers (seed 003)', () => {
   it('create metrics on first use and time sync and async work', async () => {
     const metrics = setup({ defaultLabels: {} });

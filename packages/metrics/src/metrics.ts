@@ -19,6 +19,7 @@ import { Histogram, type HistogramConfig } from './histogram';
 import { checkLabelNames, type LabelValues } from './labels';
 import { isObject, type MetricConfig, type MetricContext } from './metric';
 import { OVERFLOW } from './series';
+import { registerSystemMetrics } from './system';
 import type { WindowStats } from './window';
 
 export interface MetricsOptions {
@@ -30,8 +31,12 @@ export interface MetricsOptions {
   service?: { name?: string; environment?: string };
   /** A prom-client registry to share; its default labels are left alone. @default a new one */
   registry?: Registry<RegistryContentType>;
-  /** prom-client's process and Node.js metrics. @default true */
-  collectDefaultMetrics?: boolean;
+  /**
+   * prom-client's process and Node.js metrics (event-loop lag percentiles included) plus system
+   * metrics: load, memory (cgroup-aware), disk per mount, network bytes. `{ disks }` picks the
+   * mounts. @default true (disks: ['/'])
+   */
+  collectDefaultMetrics?: boolean | { disks?: string[] };
   /** Series per metric before new label values go to the `__overflow__` series. @default 2000 */
   maxSeriesPerMetric?: number;
   /** How long one metric's collector may take during a scrape. @default 1000 */
@@ -40,6 +45,12 @@ export interface MetricsOptions {
   exemplars?: boolean;
   /** The span `windowStats()` summarizes. @default 60_000 */
   statsWindowMs?: number;
+  /**
+   * false turns every call into a no-op: nothing recorded, nothing exposed, no middleware work,
+   * no metrics server (seed 003's `configure_metrics(enabled=False)`).
+   * @default env `METRICS_ENABLED` ('false' or '0' disables), else true
+   */
+  enabled?: boolean;
 }
 
 export interface SummaryConfig extends MetricConfig {
@@ -92,11 +103,14 @@ const schema = z.strictObject({
     .strictObject({ name: z.string().optional(), environment: z.string().optional() })
     .optional(),
   registry: z.instanceof(Registry).optional(),
-  collectDefaultMetrics: z.boolean().optional(),
+  collectDefaultMetrics: z
+    .union([z.boolean(), z.strictObject({ disks: z.array(z.string().min(1)).optional() })])
+    .optional(),
   maxSeriesPerMetric: z.number().int().min(1).optional(),
   collectTimeoutMs: z.number().int().min(1).optional(),
   exemplars: z.boolean().optional(),
   statsWindowMs: z.number().int().min(1000).optional(),
+  enabled: z.boolean().optional(),
 });
 
 type AnyMetric = Counter | Gauge | Histogram;
@@ -109,6 +123,7 @@ export interface RawFactories {
   /** The exposition writer's options (default labels, collector timeout). */
   readonly defaultLabels: Readonly<Record<string, string>>;
   readonly collectTimeoutMs: number;
+  readonly enabled: boolean;
 }
 
 const raw = new WeakMap<Metrics, RawFactories>();
@@ -146,6 +161,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   };
   const prefix = o.prefix ?? '';
   const collectTimeoutMs = o.collectTimeoutMs ?? 1000;
+  const envEnabled = process.env.METRICS_ENABLED?.trim().toLowerCase();
+  const enabled = o.enabled ?? !(envEnabled === 'false' || envEnabled === '0');
   const owned = new Map<string, AnyMetric>();
   const summaries: { metric: PromSummary; name: string }[] = [];
 
@@ -162,6 +179,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     onOverflow: (metric) => overflow.counter?.inc({ metric }),
     exemplar: o.exemplars === false ? () => undefined : exemplar,
     windowMs: o.statsWindowMs ?? 60_000,
+    enabled,
   };
 
   function register<M extends AnyMetric>(metric: M): M {
@@ -188,7 +206,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     ),
   );
 
-  if (o.collectDefaultMetrics !== false) {
+  if (enabled && o.collectDefaultMetrics !== false) {
     collectDefaultMetrics({ register: registry });
     // prom-client's nodejs_active_{handles,requests,resources}_total are gauges named like
     // counters, which promtool rejects; the same counts stay available per type without _total.
@@ -199,6 +217,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       if (metric.type === 'gauge' && metric.name.endsWith('_total'))
         registry.removeSingleMetric(metric.name);
     }
+    const disks =
+      typeof o.collectDefaultMetrics === 'object' ? o.collectDefaultMetrics.disks : undefined;
+    registerSystemMetrics(registry, disks ?? ['/']);
   }
 
   const named = <C extends MetricConfig>(config: C): C => {
@@ -313,6 +334,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       return metric instanceof Histogram ? metric.window.stats() : undefined;
     },
     metricsText(contentType = PROMETHEUS_CONTENT_TYPE) {
+      if (!enabled) return Promise.resolve('');
       return expose(registry, {
         openMetrics: contentType.includes('openmetrics'),
         defaultLabels,
@@ -336,6 +358,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     histogram: (config) => register(new Histogram(config, context)),
     defaultLabels,
     collectTimeoutMs,
+    enabled,
   });
   return metrics;
 }

@@ -37,7 +37,11 @@ export class SeriesStore<S extends Series> {
     private readonly max: number,
     private readonly create: (labels: Record<string, string>, labelText: string) => S,
     private readonly onOverflow: OverflowCounter,
+    /** When false, every label set shares one scratch series that is never exposed. */
+    private readonly enabled = true,
   ) {}
+
+  private scratch: S | undefined;
 
   get size(): number {
     return this.map.size + (this.overflow ? 1 : 0);
@@ -45,6 +49,7 @@ export class SeriesStore<S extends Series> {
 
   /** The series for label values given in `labelNames` order. */
   get(values: readonly string[]): S {
+    if (!this.enabled) return (this.scratch ??= this.create({}, ''));
     const key = values.length === 1 ? values[0]! : values.join(SEP);
     const found = this.map.get(key);
     if (found) return found;

@@ -153,6 +153,17 @@ describe('httpMetrics()', () => {
   });
 });
 
+describe('httpMetrics() with metrics disabled', () => {
+  it('passes requests through untouched', async () => {
+    const metrics = createMetrics({ enabled: false });
+    const app = new Hono();
+    app.use(httpMetrics({ metrics }));
+    app.get('/x', (c) => c.text('ok'));
+    expect(await (await app.request('/x')).text()).toBe('ok');
+    expect(await metrics.metricsText()).toBe('');
+  });
+});
+
 describe('metricsHandler()', () => {
   it('negotiates the format and reports its own scrape duration', async () => {
     const { app } = setup();

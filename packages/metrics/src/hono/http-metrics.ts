@@ -90,6 +90,7 @@ export function httpMetrics(options: HttpMetricsOptions): MiddlewareHandler {
   const { metrics, groupStatus = false, inFlight = true, sizes = true, names = {} } = options;
   const raw = rawFactories(metrics);
   const skip = excluder(options.exclude);
+  if (!raw.enabled) return (_c, next) => next();
   const labelNames = ['method', 'route', 'status'];
   const requests = raw.counter({
     name: names.requests ?? 'http_requests_total',
