@@ -33,6 +33,7 @@ export class Counter extends ObsMetric<CounterSeries> {
       return;
     }
     series.value += value;
+    this.tap?.('count', this.name, value, series.labels);
   }
 
   get(): Promise<Snapshot> {

@@ -84,6 +84,7 @@ export class Gauge extends ObsMetric<GaugeSeries> {
       return;
     }
     series.value = delta ? series.value + value : value;
+    this.tap?.('gauge', this.name, series.value, series.labels);
   }
 
   async get(): Promise<Snapshot> {

@@ -117,6 +117,7 @@ export class Histogram extends ObsMetric<HistogramSeries> {
     series.sum += value;
     series.count += 1;
     this.window.record(value);
+    this.tap?.('observe', this.name, value, series.labels);
     if (this.exemplar) {
       const labels = this.exemplar();
       if (labels) series.exemplars[i] = { labels, value, timestamp: Date.now() / 1000 };

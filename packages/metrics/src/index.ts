@@ -14,3 +14,4 @@ export type { MetricsHandlerOptions } from './handler';
 export type { WindowStats } from './window';
 export { startMetricsServer } from './server';
 export type { MetricsServer, MetricsServerOptions } from './server';
+export type { BackendOptions, StatsdBackendOptions, ConsoleBackendOptions } from './backend';

@@ -1,5 +1,6 @@
 import { ObsConfigError, reportInternalError } from '@obs/core';
 import { checkLabelNames, checkMetricName, type LabelValues } from './labels';
+import type { Tap } from './backend';
 import { SeriesStore, type OverflowCounter, type Series } from './series';
 
 export type MetricKind = 'counter' | 'gauge' | 'histogram' | 'summary';
@@ -33,6 +34,8 @@ export interface MetricContext {
   readonly onOverflow: OverflowCounter;
   /** false: metrics record nowhere and expose nothing (seed 003's configure_metrics(enabled)). */
   readonly enabled: boolean;
+  /** Forwards every recording to a push backend (StatsD, console), when one is set. */
+  readonly tap: Tap | undefined;
   /** The span `windowStats()` covers. */
   readonly windowMs: number;
   /** Exemplar labels for an observation made now (the sampled trace), if any. */
@@ -53,6 +56,7 @@ export abstract class ObsMetric<S extends Series> {
   readonly labelNames: readonly string[];
   readonly aggregator = 'sum' as const;
   protected readonly store: SeriesStore<S>;
+  protected readonly tap: Tap | undefined;
 
   constructor(config: MetricConfig, context: MetricContext) {
     if (!isObject(config))
@@ -70,6 +74,7 @@ export abstract class ObsMetric<S extends Series> {
       context.onOverflow,
       context.enabled,
     );
+    this.tap = context.enabled ? context.tap : undefined;
   }
 
   protected abstract newSeries(labels: Record<string, string>, labelText: string): S;

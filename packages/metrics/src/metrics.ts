@@ -18,6 +18,7 @@ import { Gauge, type GaugeConfig } from './gauge';
 import { Histogram, type HistogramConfig } from './histogram';
 import { checkLabelNames, type LabelValues } from './labels';
 import { isObject, type MetricConfig, type MetricContext } from './metric';
+import { createBackend, type BackendOptions } from './backend';
 import { OVERFLOW } from './series';
 import { registerSystemMetrics } from './system';
 import type { WindowStats } from './window';
@@ -51,6 +52,11 @@ export interface MetricsOptions {
    * @default env `METRICS_ENABLED` ('false' or '0' disables), else true
    */
   enabled?: boolean;
+  /**
+   * Also push every recording to StatsD/DogStatsD (over UDP, with hot-shots) or the console
+   * (seed 003's backends); the Prometheus registry keeps working alongside. @default none
+   */
+  backend?: BackendOptions;
 }
 
 export interface SummaryConfig extends MetricConfig {
@@ -111,6 +117,18 @@ const schema = z.strictObject({
   exemplars: z.boolean().optional(),
   statsWindowMs: z.number().int().min(1000).optional(),
   enabled: z.boolean().optional(),
+  backend: z
+    .union([
+      z.strictObject({
+        type: z.literal('statsd'),
+        host: z.string().min(1).optional(),
+        port: z.number().int().min(1).max(65535).optional(),
+        prefix: z.string().optional(),
+        tags: z.record(z.string(), z.string()).optional(),
+      }),
+      z.strictObject({ type: z.literal('console'), write: z.function().optional() }),
+    ])
+    .optional(),
 });
 
 type AnyMetric = Counter | Gauge | Histogram;
@@ -163,6 +181,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const collectTimeoutMs = o.collectTimeoutMs ?? 1000;
   const envEnabled = process.env.METRICS_ENABLED?.trim().toLowerCase();
   const enabled = o.enabled ?? !(envEnabled === 'false' || envEnabled === '0');
+  const backend = enabled && o.backend ? createBackend(o.backend as BackendOptions) : undefined;
   const owned = new Map<string, AnyMetric>();
   const summaries: { metric: PromSummary; name: string }[] = [];
 
@@ -180,6 +199,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     exemplar: o.exemplars === false ? () => undefined : exemplar,
     windowMs: o.statsWindowMs ?? 60_000,
     enabled,
+    tap: backend?.tap,
   };
 
   function register<M extends AnyMetric>(metric: M): M {
@@ -346,6 +366,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       for (const summary of summaries) summary.metric.reset();
     },
     async shutdown() {
+      await backend?.close();
       for (const name of owned.keys()) registry.removeSingleMetric(name);
       for (const summary of summaries) registry.removeSingleMetric(summary.name);
       owned.clear();
