@@ -15,3 +15,6 @@ export type { WindowStats } from './window';
 export { startMetricsServer } from './server';
 export type { MetricsServer, MetricsServerOptions } from './server';
 export type { BackendOptions, StatsdBackendOptions, ConsoleBackendOptions } from './backend';
+export { pushMetrics } from './push';
+export type { PushOptions } from './push';
+export { shareWithClusterPrimary } from './cluster';

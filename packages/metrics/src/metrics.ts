@@ -177,6 +177,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     service: service.name,
     environment: service.environment,
   };
+  // On our own registry prom-client's writers (Pushgateway, cluster aggregation) add them too; a
+  // shared registry's default labels belong to whoever shared it.
+  if (!o.registry) registry.setDefaultLabels(defaultLabels);
   const prefix = o.prefix ?? '';
   const collectTimeoutMs = o.collectTimeoutMs ?? 1000;
   const envEnabled = process.env.METRICS_ENABLED?.trim().toLowerCase();

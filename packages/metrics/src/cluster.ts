@@ -1,0 +1,26 @@
+import { AggregatorRegistry } from 'prom-client';
+import type { Metrics } from './metrics';
+
+/**
+ * In a Node cluster worker: lets the primary's `new AggregatorRegistry().clusterMetrics()`
+ * (prom-client) collect this worker's metrics. Counters and histograms are summed across
+ * workers; gauges too, by prom-client's default aggregation.
+ *
+ * @example
+ * ```ts
+ * import cluster from 'node:cluster';
+ * import { AggregatorRegistry } from 'prom-client';
+ * if (cluster.isPrimary) {
+ *   const aggregator = new AggregatorRegistry();
+ *   // serve `await aggregator.clusterMetrics()` on the primary's metrics port
+ * } else {
+ *   const metrics = createMetrics({ collectDefaultMetrics: false });
+ *   shareWithClusterPrimary(metrics);
+ * }
+ * ```
+ */
+export function shareWithClusterPrimary(metrics: Metrics): void {
+  AggregatorRegistry.setRegistries([metrics.registry]);
+  // prom-client installs the worker's answering listener when an AggregatorRegistry is made.
+  new AggregatorRegistry();
+}
