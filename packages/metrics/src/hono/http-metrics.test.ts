@@ -108,6 +108,24 @@ describe('httpMetrics()', () => {
     expect(out.get(`http_response_size_bytes_sum{${labels}}`)).toBe('7');
   });
 
+  it('adds extra labels read from the request', async () => {
+    const { app, text } = setup({
+      extraLabels: {
+        tier: (c) => c.req.header('x-tier') ?? 'free',
+        broken: () => {
+          throw new Error('label reader failed');
+        },
+      },
+    });
+    await app.request('/api/v1/workspaces/w1', { headers: { 'x-tier': 'pro' } });
+    expect(
+      count(
+        await text(),
+        'method="GET",route="/api/v1/workspaces/:id",status="200",tier="pro",broken=""',
+      ),
+    ).toBe('1');
+  });
+
   it('uses the seeds’ custom names when given, and leaves optional metrics out', async () => {
     const { app, text } = setup({
       names: { requests: 'api_requests_total' },
