@@ -1,6 +1,12 @@
-import type { Context, MiddlewareHandler } from 'hono';
+import type { MiddlewareHandler } from 'hono';
 import { getContext, ObsConfigError } from '@obs/core';
-import { routeTemplate } from '@obs/core/hono';
+import {
+  contentLength,
+  OPERATIONAL_PATHS,
+  pathMatcher,
+  routeTemplate,
+  type PathList,
+} from '@obs/core/hono';
 import type { Logger } from '../logger';
 
 declare module 'hono' {
@@ -16,33 +22,11 @@ export interface RequestLoggerOptions {
    * Paths not logged: exact paths, or prefixes ending in `*`, or a predicate.
    * @default ['/health*', '/ready', '/live', '/metrics']
    */
-  skip?: readonly string[] | ((c: Context) => boolean);
+  skip?: PathList;
   /** Also log `request started` (at debug) when a request comes in. @default false */
   logStart?: boolean;
   /** Log the request headers (redacted by the logger's policy). @default false */
   headers?: boolean;
-}
-
-const DEFAULT_SKIP = ['/health*', '/ready', '/live', '/metrics'];
-
-function skipper(skip: RequestLoggerOptions['skip']): (c: Context) => boolean {
-  if (typeof skip === 'function') return skip;
-  const list = skip ?? DEFAULT_SKIP;
-  if (!Array.isArray(list) || !list.every((p) => typeof p === 'string')) {
-    throw new ObsConfigError('skip', 'expected an array of paths or a function');
-  }
-  const exact = new Set(list.filter((p) => !p.endsWith('*')));
-  const prefixes = list.filter((p) => p.endsWith('*')).map((p) => p.slice(0, -1));
-  return (c) => {
-    const { path } = c.req;
-    return exact.has(path) || prefixes.some((p) => path.startsWith(p));
-  };
-}
-
-function sizeOf(header: string | null | undefined): number | undefined {
-  if (!header) return undefined;
-  const n = Number(header);
-  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }
 
 /**
@@ -73,7 +57,7 @@ export function requestLogger(options: RequestLoggerOptions): MiddlewareHandler 
   if (typeof logger !== 'object' || typeof logger.info !== 'function') {
     throw new ObsConfigError('logger', 'expected a logger from createLogger()');
   }
-  const skip = skipper(options.skip);
+  const skip = pathMatcher('skip', options.skip, OPERATIONAL_PATHS);
 
   return async function requestLoggerMiddleware(c, next) {
     const requestId = getContext()?.requestId;
@@ -103,8 +87,8 @@ export function requestLogger(options: RequestLoggerOptions): MiddlewareHandler 
         route: routeTemplate(c),
         status,
         duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
-        request_size: sizeOf(c.req.header('content-length')),
-        response_size: c.finalized ? sizeOf(c.res.headers.get('content-length')) : undefined,
+        request_size: contentLength(c.req.header('content-length')),
+        response_size: c.finalized ? contentLength(c.res.headers.get('content-length')) : undefined,
         client_ip: ctx?.clientIp,
         user_agent: ctx?.userAgent,
         query,

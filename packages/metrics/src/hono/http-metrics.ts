@@ -1,6 +1,12 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { ObsConfigError, reportInternalError } from '@obs/core';
-import { routeTemplate } from '@obs/core/hono';
+import {
+  contentLength,
+  OPERATIONAL_PATHS,
+  pathMatcher,
+  routeTemplate,
+  type PathList,
+} from '@obs/core/hono';
 import type { CounterSeries } from '../counter';
 import type { GaugeSeries } from '../gauge';
 import { DEFAULT_BUCKETS, type Histogram, type HistogramSeries } from '../histogram';
@@ -10,7 +16,7 @@ export interface HttpMetricsOptions {
   /** The metrics object from `createMetrics()`. */
   metrics: Metrics;
   /** Paths not measured: exact, prefixes ending in `*`, or a predicate. @default ['/metrics', '/health*', '/ready', '/live'] */
-  exclude?: readonly string[] | ((c: Context) => boolean);
+  exclude?: PathList;
   /** Report `status` as its class (`2xx`, `4xx`) instead of the code. @default false */
   groupStatus?: boolean;
   /** `http_requests_in_flight{method}`. @default true */
@@ -48,7 +54,6 @@ const METHODS = new Set([
   'PATCH',
 ]);
 const SIZE_BUCKETS = [100, 1000, 10_000, 100_000, 1_000_000, 10_000_000];
-const DEFAULT_EXCLUDE = ['/metrics', '/health*', '/ready', '/live'];
 /** Label combinations remembered for the fast path; the metrics' own guard bounds the series. */
 const MAX_BUNDLES = 10_000;
 
@@ -57,17 +62,6 @@ interface Bundle {
   duration: HistogramSeries;
   requestSize: HistogramSeries | undefined;
   responseSize: HistogramSeries | undefined;
-}
-
-function excluder(exclude: HttpMetricsOptions['exclude']): (c: Context) => boolean {
-  if (typeof exclude === 'function') return exclude;
-  const list = exclude ?? DEFAULT_EXCLUDE;
-  if (!Array.isArray(list) || !list.every((p) => typeof p === 'string')) {
-    throw new ObsConfigError('exclude', 'expected an array of paths or a function');
-  }
-  const exact = new Set(list.filter((p) => !p.endsWith('*')));
-  const prefixes = list.filter((p) => p.endsWith('*')).map((p) => p.slice(0, -1));
-  return (c) => exact.has(c.req.path) || prefixes.some((p) => c.req.path.startsWith(p));
 }
 
 function readLabel(read: (c: Context) => string, c: Context): string {
@@ -98,13 +92,7 @@ function bodySize(res: Response): number | undefined {
     if (body instanceof Uint8Array) return body.byteLength;
     return undefined; // a stream: its size is not known until it has been sent
   }
-  return bytes(res.headers.get('content-length'));
-}
-
-function bytes(header: string | null | undefined): number | undefined {
-  if (!header) return undefined;
-  const n = Number(header);
-  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+  return contentLength(res.headers.get('content-length'));
 }
 
 /**
@@ -126,7 +114,7 @@ function bytes(header: string | null | undefined): number | undefined {
 export function httpMetrics(options: HttpMetricsOptions): MiddlewareHandler {
   const { metrics, groupStatus = false, inFlight = true, sizes = true, names = {} } = options;
   const raw = rawFactories(metrics);
-  const skip = excluder(options.exclude);
+  const skip = pathMatcher('exclude', options.exclude, OPERATIONAL_PATHS);
   if (!raw.enabled) return (_c, next) => next();
   const extra = Object.entries(options.extraLabels ?? {});
   for (const [name, read] of extra) {
@@ -216,7 +204,7 @@ export function httpMetrics(options: HttpMetricsOptions): MiddlewareHandler {
       duration.record(bundle.duration, seconds);
       // GET and HEAD carry no body: skip the header read (~0.15 µs) on the most common requests.
       if (bundle.requestSize && method !== 'GET' && method !== 'HEAD') {
-        const size = bytes(c.req.header('content-length'));
+        const size = contentLength(c.req.header('content-length'));
         if (size !== undefined) requestSize!.record(bundle.requestSize, size);
       }
       if (bundle.responseSize && !threw) {

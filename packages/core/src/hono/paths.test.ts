@@ -1,0 +1,50 @@
+import { describe, expect, it } from '@jest/globals';
+import { Hono } from 'hono';
+import { contentLength, OPERATIONAL_PATHS, pathMatcher, type PathList } from './paths';
+
+async function matched(list: PathList | undefined, path: string): Promise<boolean> {
+  const match = pathMatcher('skip', list, OPERATIONAL_PATHS);
+  let result = false;
+  const app = new Hono();
+  app.use(async (c, next) => {
+    result = match(c);
+    await next();
+  });
+  app.all('*', (c) => c.text(''));
+  await app.request(path);
+  return result;
+}
+
+describe('pathMatcher', () => {
+  it.each([
+    ['/health', true],
+    ['/healthz/deep', true],
+    ['/ready', true],
+    ['/ready/now', false],
+    ['/metrics', true],
+    ['/api/v1/health', false],
+  ])('matches %s against the operational paths: %s', async (path, expected) => {
+    expect(await matched(undefined, path)).toBe(expected);
+  });
+
+  it('takes its own list or a predicate', async () => {
+    expect(await matched(['/internal/*'], '/internal/x')).toBe(true);
+    expect(await matched(['/internal/*'], '/health')).toBe(false);
+    expect(await matched((c) => c.req.path.length > 5, '/longer')).toBe(true);
+  });
+
+  it('names the option when the list is not one', () => {
+    expect(() => pathMatcher('exclude', [1] as unknown as string[], [])).toThrow(
+      expect.objectContaining({ option: 'exclude' }),
+    );
+  });
+});
+
+describe('contentLength', () => {
+  it('reads byte counts and rejects anything else', () => {
+    expect(contentLength('150')).toBe(150);
+    expect(contentLength('0')).toBe(0);
+    for (const bad of [null, undefined, '', '-1', '1.5', 'abc', '1e400'])
+      expect(contentLength(bad)).toBeUndefined();
+  });
+});

@@ -1,0 +1,49 @@
+import type { Context } from 'hono';
+import { ObsConfigError } from '../errors';
+
+/** Probe and scrape endpoints, which request logs and metrics leave out by default. */
+export const OPERATIONAL_PATHS: readonly string[] = Object.freeze([
+  '/health*',
+  '/ready',
+  '/live',
+  '/metrics',
+]);
+
+/** Paths as options take them: exact (`/ready`), prefixes ending in `*` (`/health*`), or a predicate. */
+export type PathList = readonly string[] | ((c: Context) => boolean);
+
+/**
+ * Compiles a path list option into a predicate on the request, once, at the factory.
+ *
+ * @param option - the option's name, for the ObsConfigError.
+ * @param value - what the user gave.
+ * @param fallback - used when `value` is undefined.
+ * @throws ObsConfigError naming `option` when it is neither a list of strings nor a function.
+ */
+export function pathMatcher(
+  option: string,
+  value: PathList | undefined,
+  fallback: readonly string[],
+): (c: Context) => boolean {
+  if (typeof value === 'function') return value;
+  const list: unknown = value ?? fallback;
+  if (!Array.isArray(list) || !list.every((p) => typeof p === 'string')) {
+    throw new ObsConfigError(
+      option,
+      'expected an array of paths (exact, or prefixes ending in *) or a function',
+    );
+  }
+  const exact = new Set(list.filter((p) => !p.endsWith('*')));
+  const prefixes = list.filter((p) => p.endsWith('*')).map((p) => p.slice(0, -1));
+  return (c) => {
+    const { path } = c.req;
+    return exact.has(path) || prefixes.some((p) => path.startsWith(p));
+  };
+}
+
+/** A `Content-Length` header as a byte count, or undefined when absent or not a valid length. */
+export function contentLength(header: string | null | undefined): number | undefined {
+  if (!header) return undefined;
+  const n = Number(header);
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
