@@ -9,6 +9,8 @@ export interface WinstonDestinationOptions {
   transports: TransportStream[];
   /** A winston format applied before the transports' own. @default none (records are already JSON-ready) */
   format?: winston.Logform.Format;
+  /** The longest `flush()`/`close()` waits for the transports. @default 10_000 */
+  flushTimeoutMs?: number;
   /**
    * Records held while the transports are slower than the app; past this they are dropped and
    * counted (winston alone would buffer without bound).
@@ -22,7 +24,7 @@ export interface WinstonDestination extends LogDestination {
   readonly dropped: number;
 }
 
-const CLOSE_TIMEOUT_MS = 5000;
+const FLUSH_TIMEOUT_MS = 10_000;
 
 /** winston's levels for ours: lower is more severe, as winston expects. */
 const WINSTON_LEVELS = Object.fromEntries(
@@ -54,7 +56,7 @@ export function isWinstonTransport(value: unknown): value is TransportStream {
  * ```
  */
 export function winstonDestination(options: WinstonDestinationOptions): WinstonDestination {
-  const { transports, format, maxPending = 10_000 } = options;
+  const { transports, format, maxPending = 10_000, flushTimeoutMs = FLUSH_TIMEOUT_MS } = options;
   if (
     !Array.isArray(transports) ||
     transports.length === 0 ||
@@ -64,6 +66,9 @@ export function winstonDestination(options: WinstonDestinationOptions): WinstonD
       'destination.transports',
       'expected a non-empty array of winston transports',
     );
+  }
+  if (!Number.isInteger(flushTimeoutMs) || flushTimeoutMs < 0) {
+    throw new ObsConfigError('destination.flushTimeoutMs', 'expected an integer ≥ 0');
   }
   if (!Number.isInteger(maxPending) || maxPending < 1) {
     throw new ObsConfigError('destination.maxPending', 'expected an integer ≥ 1');
@@ -87,9 +92,12 @@ export function winstonDestination(options: WinstonDestinationOptions): WinstonD
     logger.writableLength +
     logger.readableLength +
     transports.reduce((n, t) => n + t.writableLength, 0);
+  // A record moving between the logger and a transport can leave both counts at zero for an
+  // instant: only two empty readings in a row mean drained.
   const drained = async () => {
-    const deadline = Date.now() + CLOSE_TIMEOUT_MS;
-    while (backlog() > 0 && Date.now() < deadline) {
+    const deadline = Date.now() + flushTimeoutMs;
+    for (let empty = 0; empty < 2 && Date.now() < deadline;) {
+      empty = backlog() === 0 ? empty + 1 : 0;
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   };
@@ -127,7 +135,7 @@ export function winstonDestination(options: WinstonDestinationOptions): WinstonD
             if (t.writableFinished) resolve();
             t.once('finish', () => resolve());
             t.once('error', () => resolve());
-            setTimeout(resolve, CLOSE_TIMEOUT_MS).unref();
+            setTimeout(resolve, flushTimeoutMs).unref();
           }),
       );
       logger.end();
