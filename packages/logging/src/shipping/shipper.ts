@@ -87,6 +87,11 @@ export abstract class Shipper implements ShippingDestination {
   /** While flushing, the send loop also sends partial batches. */
   private flushing = false;
   private flushRun: Promise<void> | undefined;
+  /** The batch being delivered, for close() to count when it gives up on it. */
+  private current: LogEntry[] | undefined;
+  private abandoned = false;
+  /** Aborts the request in flight when close() gives up. */
+  private readonly stop = new AbortController();
   private counts = { sent: 0, dropped: 0, retries: 0 };
   protected readonly headers: Record<string, string>;
   private readonly batchSize: number;
@@ -173,10 +178,13 @@ export abstract class Shipper implements ShippingDestination {
   private async deliver(batch: LogEntry[]): Promise<void> {
     let pending = batch;
     for (let attempt = 0; pending.length > 0; attempt++) {
+      this.current = pending;
       try {
         pending = await this.send(pending);
         if (pending.length > 0) throw new RetryableError('receiver refused part of the batch');
       } catch (err) {
+        // close() gave up on this batch and has counted it already.
+        if (this.abandoned) return;
         if (!(err instanceof RetryableError) || attempt >= this.maxRetries) {
           const reason =
             err instanceof RetryableError
@@ -214,10 +222,15 @@ export abstract class Shipper implements ShippingDestination {
         method: 'POST',
         headers: { ...this.headers, 'content-type': contentType },
         body,
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.stop.signal]),
       });
     } catch (err) {
       throw new RetryableError(`request failed: ${(err as Error).message}`);
+    }
+    if (this.abandoned) {
+      // close() counted this batch as dropped already; whatever the answer, leave it so.
+      await res.body?.cancel();
+      return [];
     }
     if (res.ok) {
       const { retry, dropped } = this.readsBody
@@ -271,6 +284,12 @@ export abstract class Shipper implements ShippingDestination {
     this.closed = true;
     clearInterval(this.timer);
     await this.flush();
+    if (this.inFlight && this.current) {
+      // The deadline passed mid-delivery: count the batch now and cut its request short.
+      this.abandoned = true;
+      this.drop(this.current.length, new Error('closed while a batch was still being delivered'));
+      this.stop.abort();
+    }
     if (this.queue.length > 0) {
       this.drop(this.queue.length, new Error('closed with records still queued'));
       this.queue = [];

@@ -256,6 +256,22 @@ describe('when the receiver misbehaves', () => {
     expect(destination.stats()).toMatchObject({ sent: 0, dropped: 1500, queued: 0 });
   });
 
+  it('counts a batch still in flight at the close deadline, and aborts its request', async () => {
+    receiver = await plainReceiver(() => ({ status: 200, delayMs: 1000 }));
+    const destination = httpDestination({
+      url: receiver.url,
+      batchSize: 5,
+      timeoutMs: 5000,
+      flushTimeoutMs: 100,
+    });
+    for (let i = 0; i < 12; i++)
+      destination.write({ level: 'info', time: Date.now(), line: `{"i":${i}}` });
+    await destination.close();
+    expect(destination.stats()).toMatchObject({ sent: 0, dropped: 12, queued: 0 });
+    await new Promise((r) => setTimeout(r, 1100)); // the slow answer arrives after the close
+    expect(destination.stats()).toMatchObject({ sent: 0, dropped: 12 });
+  });
+
   it('keeps a bounded queue while the receiver is down, dropping and counting the excess, never throwing', async () => {
     const down = await plainReceiver();
     const url = down.url;
