@@ -4,6 +4,7 @@ import {
   contentLength,
   OPERATIONAL_PATHS,
   pathMatcher,
+  responseBodySize,
   routeTemplate,
   type PathList,
 } from '@obs/core/hono';
@@ -88,7 +89,7 @@ export function requestLogger(options: RequestLoggerOptions): MiddlewareHandler 
         status,
         duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
         request_size: contentLength(c.req.header('content-length')),
-        response_size: c.finalized ? contentLength(c.res.headers.get('content-length')) : undefined,
+        response_size: c.finalized ? responseBodySize(c.res) : undefined,
         client_ip: ctx?.clientIp,
         user_agent: ctx?.userAgent,
         query,

@@ -4,6 +4,7 @@ import {
   contentLength,
   OPERATIONAL_PATHS,
   pathMatcher,
+  responseBodySize,
   routeTemplate,
   type PathList,
 } from '@obs/core/hono';
@@ -21,7 +22,10 @@ export interface HttpMetricsOptions {
   groupStatus?: boolean;
   /** `http_requests_in_flight{method}`. @default true */
   inFlight?: boolean;
-  /** `http_request_size_bytes` and `http_response_size_bytes`, from `Content-Length`. @default true */
+  /**
+   * `http_request_size_bytes` (from `Content-Length`) and `http_response_size_bytes` (the body's
+   * size under @hono/node-server, else its `Content-Length`). @default true
+   */
   sizes?: boolean;
   /** Duration buckets in seconds. @default 0.005 … 10 */
   buckets?: readonly number[];
@@ -73,26 +77,6 @@ function readLabel(read: (c: Context) => string, c: Context): string {
     reportInternalError(err, '@obs/metrics: httpMetrics extraLabels');
     return '';
   }
-}
-
-/**
- * @hono/node-server answers with a lightweight Response that keeps `[status, body, headers]` under
- * a private symbol until something needs the real one; reading `.headers` builds a Headers object
- * (~6 µs a request under load). So the body size is read from that cache when it is there: the
- * exact size of a string or byte body, which `c.json()` responses have no Content-Length for.
- */
-let lightweightCache: symbol | undefined;
-
-function bodySize(res: Response): number | undefined {
-  lightweightCache ??= Object.getOwnPropertySymbols(res).find((s) => s.description === 'cache');
-  const cache = lightweightCache && (res as unknown as Record<symbol, unknown>)[lightweightCache];
-  if (Array.isArray(cache)) {
-    const body: unknown = cache[1];
-    if (typeof body === 'string') return Buffer.byteLength(body);
-    if (body instanceof Uint8Array) return body.byteLength;
-    return undefined; // a stream: its size is not known until it has been sent
-  }
-  return contentLength(res.headers.get('content-length'));
 }
 
 /**
@@ -150,7 +134,7 @@ export function httpMetrics(options: HttpMetricsOptions): MiddlewareHandler {
   );
   const responseSize = sizeHistogram(
     names.responseSize ?? 'http_response_size_bytes',
-    'HTTP response body sizes, in bytes (from Content-Length).',
+    'HTTP response body sizes, in bytes.',
   );
 
   // One map lookup per request finds every series the request touches.
@@ -208,7 +192,7 @@ export function httpMetrics(options: HttpMetricsOptions): MiddlewareHandler {
         if (size !== undefined) requestSize!.record(bundle.requestSize, size);
       }
       if (bundle.responseSize && !threw) {
-        const size = bodySize(c.res);
+        const size = responseBodySize(c.res);
         if (size !== undefined) responseSize!.record(bundle.responseSize, size);
       }
     }

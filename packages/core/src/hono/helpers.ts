@@ -47,3 +47,24 @@ export function contentLength(header: string | null | undefined): number | undef
   const n = Number(header);
   return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }
+
+/**
+ * @hono/node-server answers with a lightweight Response that keeps `[status, body, headers]` under
+ * a private symbol until something needs the real one; reading `.headers` builds a Headers object
+ * (~6 µs a request under load). The body size is read from that cache when it is there: exact for
+ * string and byte bodies, which `c.json()`/`c.text()` responses carry no Content-Length for. Other
+ * responses fall back to their `Content-Length`. A stream's size is unknown: `undefined`.
+ */
+let lightweightCache: symbol | undefined;
+
+export function responseBodySize(res: Response): number | undefined {
+  lightweightCache ??= Object.getOwnPropertySymbols(res).find((s) => s.description === 'cache');
+  const cache = lightweightCache && (res as unknown as Record<symbol, unknown>)[lightweightCache];
+  if (Array.isArray(cache)) {
+    const body: unknown = cache[1];
+    if (typeof body === 'string') return Buffer.byteLength(body);
+    if (body instanceof Uint8Array) return body.byteLength;
+    return undefined;
+  }
+  return contentLength(res.headers.get('content-length'));
+}

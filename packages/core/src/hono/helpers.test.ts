@@ -1,6 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { Hono } from 'hono';
-import { contentLength, OPERATIONAL_PATHS, pathMatcher, type PathList } from './paths';
+import {
+  contentLength,
+  OPERATIONAL_PATHS,
+  pathMatcher,
+  responseBodySize,
+  type PathList,
+} from './helpers';
 
 async function matched(list: PathList | undefined, path: string): Promise<boolean> {
   const match = pathMatcher('skip', list, OPERATIONAL_PATHS);
@@ -46,5 +52,34 @@ describe('contentLength', () => {
     expect(contentLength('0')).toBe(0);
     for (const bad of [null, undefined, '', '-1', '1.5', 'abc', '1e400'])
       expect(contentLength(bad)).toBeUndefined();
+  });
+});
+
+describe('responseBodySize', () => {
+  it('reads Content-Length from ordinary responses, and knows nothing of a stream', () => {
+    expect(responseBodySize(new Response('hello', { headers: { 'content-length': '5' } }))).toBe(5);
+    expect(responseBodySize(new Response(new ReadableStream()))).toBeUndefined();
+  });
+
+  it('measures c.json() bodies under @hono/node-server without building their headers', async () => {
+    const { serve } = await import('@hono/node-server');
+    const app = new Hono();
+    const sizes: (number | undefined)[] = [];
+    app.use(async (c, next) => {
+      await next();
+      sizes.push(responseBodySize(c.res));
+    });
+    app.get('/json', (c) => c.json({ greeting: 'héllo' }));
+    app.get('/bytes', (c) => c.body(new Uint8Array(7)));
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+    try {
+      const { port } = server.address() as { port: number };
+      const json = await (await fetch(`http://127.0.0.1:${port}/json`)).text();
+      await (await fetch(`http://127.0.0.1:${port}/bytes`)).arrayBuffer();
+      expect(sizes).toEqual([Buffer.byteLength(json), 7]);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
