@@ -78,6 +78,23 @@ describe('createAuditLogger', () => {
     expect(await verifyAuditLog(path)).toEqual({ ok: true, records: 2 });
   });
 
+  it('renames event fields that clash with its own keys, never writing a key twice', async () => {
+    const audit = createAuditLogger({ path });
+    audit.audit({
+      actor: 'a',
+      action: 'b',
+      resource: 'c',
+      outcome: 'success',
+      seq: 99,
+      field_seq: 98,
+    });
+    await audit.close();
+    const line = readFileSync(path, 'utf8').trim();
+    expect(line.match(/"field_seq"/g)).toHaveLength(1);
+    expect(JSON.parse(line)).toMatchObject({ seq: 1, field_seq: 98, field_field_seq: 99 });
+    expect(await verifyAuditLog(path)).toEqual({ ok: true, records: 1 });
+  });
+
   it('continues the chain after a restart', async () => {
     await writeSample(3);
     const audit = createAuditLogger({ path });

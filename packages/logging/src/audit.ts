@@ -19,7 +19,7 @@ import {
   reportInternalError,
   resolveServiceInfo,
 } from '@obs/core';
-import { keyPrefix, stringifyValue } from './serialize';
+import { fieldsJson } from './serialize';
 
 /** Who did what to which resource, and how it ended; any further fields are kept. */
 export interface AuditEvent {
@@ -76,7 +76,14 @@ export interface AuditVerification {
 const GENESIS = '0'.repeat(64);
 const TAIL = /,"hash":"([0-9a-f]{64})"\}$/;
 const OUTCOMES = new Set(['success', 'failure', 'denied']);
-const FIXED = ['seq', 'timestamp', 'service', 'environment', 'prev_hash', 'hash'];
+const FIXED: ReadonlySet<string> = new Set([
+  'seq',
+  'timestamp',
+  'service',
+  'environment',
+  'prev_hash',
+  'hash',
+]);
 const LIMITS = { maxStringLength: 10_000, maxDepth: 10 };
 
 function hasher(key: string | Buffer | undefined): (text: string) => string {
@@ -180,11 +187,7 @@ export function createAuditLogger(options: AuditLoggerOptions): AuditLogger {
       // The request's ids first; the event's own fields win.
       const fields: Record<string, unknown> = { ...contextFields(), ...given };
       let body = `{"seq":${seq},"timestamp":"${new Date().toISOString()}"${head}`;
-      for (const key of Object.keys(fields)) {
-        const json = stringifyValue(fields[key], LIMITS, 1);
-        if (json !== undefined)
-          body += keyPrefix(FIXED.includes(key) ? `field_${key}` : key) + json;
-      }
+      body += fieldsJson(fields, FIXED, LIMITS);
       body += `,"prev_hash":"${prev}"`;
       const own = hash(`${body}}`);
       // The chain advances even if the write fails, so a lost record shows up as a break.

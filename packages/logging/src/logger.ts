@@ -5,7 +5,7 @@ import { Gate, type Suppressed } from './gate';
 import type { LogDestination } from './destinations/destination';
 import { LEVEL_VALUES, type LevelName } from './levels';
 import { resolveOptions, type LoggerOptions, type ResolvedOptions } from './options';
-import { keyPrefix, quote, stringifyString, stringifyValue } from './serialize';
+import { fieldsJson, quote, stringifyString } from './serialize';
 
 /** Structured fields of one record. An `Error` value anywhere serializes as `{type, message, stack, code?, cause?}`. */
 export type LogFields = Readonly<Record<string, unknown>>;
@@ -108,24 +108,8 @@ class Shared {
 
   /** `,"key":value` for each field, redacted, with record keys renamed. */
   fieldsJson(fields: LogFields): string {
-    const { redact, maxStringLength, maxDepth } = this.options;
-    const safe = (redact ? redact(fields) : fields) as Record<string, unknown>;
-    const limits = { maxStringLength, maxDepth };
-    const walk = { ancestors: [], nodes: 0 };
-    let out = '';
-    for (const key of Object.keys(safe)) {
-      const json = stringifyValue(safe[key], limits, 1, walk);
-      if (json === undefined) continue;
-      out += keyPrefix(this.reserved.has(key) ? this.renamed(key, safe) : key) + json;
-    }
-    return out;
-  }
-
-  /** `level` → `field_level`, or `field_field_level` if the call has a `field_level` too. */
-  private renamed(key: string, fields: Record<string, unknown>): string {
-    let name = `field_${key}`;
-    while (name in fields) name = `field_${name}`;
-    return name;
+    const { redact } = this.options;
+    return fieldsJson(redact ? (redact(fields) as LogFields) : fields, this.reserved, this.options);
   }
 
   write(level: LevelName, time: number, line: string): void {

@@ -160,3 +160,28 @@ export function stringifyValue(
     walk.ancestors.pop();
   }
 }
+
+/**
+ * `,"key":value` for each field, for a record whose own keys are `reserved`: a field named like
+ * one is written as `field_<key>` (`field_field_<key>` if that is taken too), so no key is ever
+ * written twice. Fields are expected redacted already.
+ */
+export function fieldsJson(
+  fields: Readonly<Record<string, unknown>>,
+  reserved: ReadonlySet<string>,
+  limits: SerializeLimits,
+): string {
+  const walk: Walk = { ancestors: [], nodes: 0 };
+  let out = '';
+  for (const key of Object.keys(fields)) {
+    const json = stringifyValue(fields[key], limits, 1, walk);
+    if (json === undefined) continue;
+    let name = key;
+    if (reserved.has(key)) {
+      name = `field_${key}`;
+      while (name in fields) name = `field_${name}`;
+    }
+    out += keyPrefix(name) + json;
+  }
+  return out;
+}

@@ -38,12 +38,6 @@ export class Counter extends ObsMetric<CounterSeries> {
 
   get(): Promise<Snapshot> {
     const values = [...this.allSeries()].map((s) => ({ labels: s.labels, value: s.value }));
-    return Promise.resolve({
-      name: this.name,
-      help: this.help,
-      type: this.type,
-      values,
-      aggregator: this.aggregator,
-    });
+    return Promise.resolve(this.snapshot(values));
   }
 }

@@ -90,13 +90,7 @@ export class Gauge extends ObsMetric<GaugeSeries> {
   async get(): Promise<Snapshot> {
     if (this.collector) await this.collector.call(this);
     const values = [...this.allSeries()].map((s) => ({ labels: s.labels, value: s.value }));
-    return {
-      name: this.name,
-      help: this.help,
-      type: this.type,
-      values,
-      aggregator: this.aggregator,
-    };
+    return this.snapshot(values);
   }
 
   /** Runs the collector (for the exposition writer, which does not go through get()). */

@@ -148,12 +148,6 @@ export class Histogram extends ObsMetric<HistogramSeries> {
         metricName: `${this.name}_count`,
       });
     }
-    return Promise.resolve({
-      name: this.name,
-      help: this.help,
-      type: this.type,
-      values,
-      aggregator: this.aggregator,
-    });
+    return Promise.resolve(this.snapshot(values));
   }
 }

@@ -109,6 +109,16 @@ export abstract class ObsMetric<S extends Series> {
   }
 
   abstract get(): Promise<Snapshot>;
+
+  protected snapshot(values: Sample[]): Snapshot {
+    return {
+      name: this.name,
+      help: this.help,
+      type: this.type,
+      values,
+      aggregator: this.aggregator,
+    };
+  }
 }
 
 /** For checks of what JavaScript callers may pass despite the types. */

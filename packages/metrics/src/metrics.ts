@@ -245,6 +245,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     registerSystemMetrics(registry, disks ?? ['/']);
   }
 
+  const unprefixed = {
+    counter: (config: MetricConfig) => register(new Counter(config, context)),
+    gauge: (config: GaugeConfig) => register(new Gauge(config, context)),
+    histogram: (config: HistogramConfig) => register(new Histogram(config, context)),
+  };
+
   const named = <C extends MetricConfig>(config: C): C => {
     if (!isObject(config))
       throw new ObsConfigError('config', 'expected { name, help, labelNames? }');
@@ -277,9 +283,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
 
   const metrics: Metrics = {
     registry,
-    counter: (config) => register(new Counter(named(config), context)),
-    gauge: (config) => register(new Gauge(named(config), context)),
-    histogram: (config) => register(new Histogram(named(config), context)),
+    counter: (config) => unprefixed.counter(named(config)),
+    gauge: (config) => unprefixed.gauge(named(config)),
+    histogram: (config) => unprefixed.histogram(named(config)),
     summary(config) {
       const c = named(config);
       const labelNames = checkLabelNames(c.labelNames);
@@ -377,9 +383,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
   };
   raw.set(metrics, {
-    counter: (config) => register(new Counter(config, context)),
-    gauge: (config) => register(new Gauge(config, context)),
-    histogram: (config) => register(new Histogram(config, context)),
+    ...unprefixed,
     defaultLabels,
     collectTimeoutMs,
     enabled,
