@@ -37,14 +37,16 @@ export interface HistogramConfig extends MetricConfig {
   buckets?: readonly number[];
   /** Attach the sampled trace's id to observations as exemplars. @default true */
   exemplars?: boolean;
+  /** Keep the recent-observations window behind `windowStats()`. @default true */
+  window?: boolean;
 }
 
 /** Observations counted into buckets, with their sum and count. */
 export class Histogram extends ObsMetric<HistogramSeries> {
   readonly type = 'histogram' as const;
   readonly buckets: readonly number[];
-  /** Recent observations across all series, for `windowStats()`. */
-  readonly window: SlidingWindow;
+  /** Recent observations across all series, for `windowStats()`; none with `window: false`. */
+  readonly window: SlidingWindow | undefined;
   private readonly exemplar: MetricContext['exemplar'] | undefined;
 
   constructor(config: HistogramConfig, context: MetricContext) {
@@ -69,7 +71,7 @@ export class Histogram extends ObsMetric<HistogramSeries> {
       );
     this.buckets = buckets;
     this.exemplar = config.exemplars === false ? undefined : context.exemplar;
-    this.window = new SlidingWindow(context.windowMs);
+    this.window = config.window === false ? undefined : new SlidingWindow(context.windowMs);
   }
 
   protected newSeries(labels: Record<string, string>, labelText: string): HistogramSeries {
@@ -116,7 +118,7 @@ export class Histogram extends ObsMetric<HistogramSeries> {
     series.counts[i]! += 1;
     series.sum += value;
     series.count += 1;
-    this.window.record(value);
+    this.window?.record(value);
     this.tap?.('observe', this.name, value, series.labels);
     if (this.exemplar) {
       const labels = this.exemplar();

@@ -262,6 +262,16 @@ describe('helpers (seed 003)', () => {
     expect(metrics.windowStats('no_such_timer')).toBeUndefined();
   });
 
+  it('keeps no window for a histogram made with window: false', async () => {
+    const metrics = setup();
+    metrics.histogram({ name: 'payload_bytes', help: 'Payload sizes.', window: false }).observe(9);
+    expect(metrics.windowStats('payload_bytes')).toBeUndefined();
+    const counts = [...samples(await metrics.metricsText())].filter(([series]) =>
+      series.startsWith('payload_bytes_count'),
+    );
+    expect(counts.map(([, value]) => value)).toEqual(['1']);
+  });
+
   it('writes info metrics and resets everything', async () => {
     const metrics = setup({ defaultLabels: {} });
     metrics.info('build_info', 'Build', { version: '1.2.3', commit: 'abc' });

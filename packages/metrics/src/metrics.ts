@@ -360,7 +360,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     windowStats(name) {
       const metric = owned.get(name) ?? owned.get(`${prefix}${name}`);
-      return metric instanceof Histogram ? metric.window.stats() : undefined;
+      return metric instanceof Histogram ? metric.window?.stats() : undefined;
     },
     metricsText(contentType = PROMETHEUS_CONTENT_TYPE) {
       if (!enabled) return Promise.resolve('');

@@ -126,7 +126,14 @@ export function httpMetrics(options: HttpMetricsOptions): MiddlewareHandler {
     : undefined;
   const sizeHistogram = (name: string, help: string): Histogram | undefined =>
     sizes
-      ? raw.histogram({ name, help, labelNames, buckets: SIZE_BUCKETS, exemplars: false })
+      ? raw.histogram({
+          name,
+          help,
+          labelNames,
+          buckets: SIZE_BUCKETS,
+          exemplars: false,
+          window: false,
+        })
       : undefined;
   const requestSize = sizeHistogram(
     names.requestSize ?? 'http_request_size_bytes',
@@ -137,26 +144,46 @@ export function httpMetrics(options: HttpMetricsOptions): MiddlewareHandler {
     'HTTP response body sizes, in bytes.',
   );
 
-  // One map lookup per request finds every series the request touches.
-  const bundles = new Map<string, Bundle>();
-  /** `key`: the label values joined by NUL, built without an array on the common path. */
-  const bundleFor = (key: string): Bundle => {
-    let bundle = bundles.get(key);
-    if (!bundle) {
-      const values = key.split('\u0000');
-      bundle = {
-        requests: requests.series(...values),
-        duration: duration.series(...values),
-        requestSize: requestSize?.series(...values),
-        responseSize: responseSize?.series(...values),
-      };
-      if (bundles.size < MAX_BUNDLES) bundles.set(key, bundle);
-    }
-    return bundle;
-  };
-  const inFlightSeries = new Map<string, GaugeSeries>();
   const statusLabel = (status: number): string =>
     groupStatus ? `${Math.floor(status / 100)}xx` : String(status);
+  // Every series a request touches, found by one lookup; remembered up to MAX_BUNDLES (the
+  // metrics' own guard bounds the series past that).
+  let remembered = 0;
+  const bundle = (values: string[]): Bundle => ({
+    requests: requests.series(...values),
+    duration: duration.series(...values),
+    requestSize: requestSize?.series(...values),
+    responseSize: responseSize?.series(...values),
+  });
+  const remember = <K>(map: Map<K, Bundle>, key: K, found: Bundle): Bundle => {
+    if (remembered < MAX_BUNDLES) {
+      map.set(key, found);
+      remembered++;
+    }
+    return found;
+  };
+  // method → route → status: the route template is the router's own string and the status a
+  // small integer, so no lookup builds or hashes a new string.
+  const byMethod = new Map<string, Map<string, Map<number, Bundle>>>();
+  const lookup = (method: string, route: string, status: number): Bundle => {
+    let byRoute = byMethod.get(method);
+    if (!byRoute) byMethod.set(method, (byRoute = new Map<string, Map<number, Bundle>>()));
+    let byStatus = byRoute.get(route);
+    if (!byStatus) byRoute.set(route, (byStatus = new Map<number, Bundle>()));
+    return (
+      byStatus.get(status) ??
+      remember(byStatus, status, bundle([method, route, statusLabel(status)]))
+    );
+  };
+  // With extra labels, one key of all the label values joined by NUL.
+  const byKey = new Map<string, Bundle>();
+  const lookupExtra = (method: string, route: string, status: number, c: Context): Bundle => {
+    const values = [method, route, statusLabel(status)];
+    for (const [, read] of extra) values.push(readLabel(read, c));
+    const key = values.join('\u0000');
+    return byKey.get(key) ?? remember(byKey, key, bundle(values));
+  };
+  const inFlightSeries = new Map<string, GaugeSeries>();
 
   return async function httpMetricsMiddleware(c, next) {
     if (skip(c)) {
@@ -181,9 +208,9 @@ export function httpMetrics(options: HttpMetricsOptions): MiddlewareHandler {
       const seconds = (performance.now() - started) / 1000;
       if (active) active.value--;
       const status = threw || !c.finalized ? 500 : c.res.status;
-      let key = `${method}\u0000${routeTemplate(c) ?? UNMATCHED_ROUTE}\u0000${statusLabel(status)}`;
-      for (const [, read] of extra) key += `\u0000${readLabel(read, c)}`;
-      const bundle = bundleFor(key);
+      const route = routeTemplate(c) ?? UNMATCHED_ROUTE;
+      const bundle =
+        extra.length === 0 ? lookup(method, route, status) : lookupExtra(method, route, status, c);
       bundle.requests.value++;
       duration.record(bundle.duration, seconds);
       // GET and HEAD carry no body: skip the header read (~0.15 µs) on the most common requests.
