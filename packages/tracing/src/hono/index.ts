@@ -1,0 +1,2 @@
+export { tracing } from './tracing';
+export type { TracingMiddlewareOptions } from './tracing';

@@ -1,0 +1,185 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { getTraceIds } from '@obs/core';
+import { initTracing, type Tracing } from '../init';
+import { withSpan } from '../spans';
+import { tracing } from './tracing';
+
+let tracer: Tracing;
+beforeAll(() => {
+  tracer = initTracing({ exporter: 'memory', processor: 'simple', sampleRatio: 1 });
+});
+afterAll(() => tracer.shutdown());
+beforeEach(() => tracer.memory!.reset());
+const spans = () => tracer.memory!.getFinishedSpans();
+const serverSpan = () => spans().find((s) => s.kind === SpanKind.SERVER)!;
+
+function app(options?: Parameters<typeof tracing>[0]) {
+  const a = new Hono();
+  a.use(tracing(options));
+  // Hono's own answers to thrown errors, without its console.error.
+  a.onError((err, c) =>
+    err instanceof HTTPException ? err.getResponse() : c.text('Internal Server Error', 500),
+  );
+  a.get('/api/v1/workspaces/:id', (c) => c.json({ id: c.req.param('id'), ids: getTraceIds() }));
+  a.post('/api/v1/events', () => {
+    throw new HTTPException(422, { message: 'events[3].credits: expected a number' });
+  });
+  a.get('/boom', () => {
+    throw new Error('database exploded');
+  });
+  a.get('/nested', async (c) => {
+    await withSpan('analytics.query', () => Promise.resolve());
+    return c.text(c.var.span.spanContext().spanId);
+  });
+  a.get('/health', (c) => c.text('ok'));
+  return a;
+}
+
+const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
+const PARENT = '00f067aa0ba902b7';
+
+describe('tracing() server spans', () => {
+  it('names a 200 span by its route template, with the stable HTTP attributes, status unset', async () => {
+    const res = await app().request(
+      'http://api.example.com:8080/api/v1/workspaces/w1?limit=5&api_key=s3cret',
+      {
+        headers: { 'user-agent': 'curl/8.0' },
+      },
+    );
+    expect(res.status).toBe(200);
+    const span = serverSpan();
+    expect(span.name).toBe('GET /api/v1/workspaces/:id');
+    expect(span.kind).toBe(SpanKind.SERVER);
+    expect(span.status.code).toBe(SpanStatusCode.UNSET);
+    expect(span.attributes).toEqual({
+      'http.request.method': 'GET',
+      'url.path': '/api/v1/workspaces/w1',
+      'url.scheme': 'http',
+      'url.query': 'limit=5&api_key=REDACTED',
+      'server.address': 'api.example.com',
+      'server.port': 8080,
+      'user_agent.original': 'curl/8.0',
+      'http.route': '/api/v1/workspaces/:id',
+      'http.response.status_code': 200,
+    });
+  });
+
+  it('makes the span active in the handler: the trace ids the handler sees are the span’s', async () => {
+    const body = (await (await app().request('/api/v1/workspaces/w1')).json()) as {
+      ids: { traceId: string; spanId: string };
+    };
+    expect(body.ids).toMatchObject({
+      traceId: serverSpan().spanContext().traceId,
+      spanId: serverSpan().spanContext().spanId,
+    });
+  });
+
+  it('parents the handler’s own spans to the request span, which is c.var.span', async () => {
+    const spanId = await (await app().request('/nested')).text();
+    const query = spans().find((s) => s.name === 'analytics.query')!;
+    expect(serverSpan().spanContext().spanId).toBe(spanId);
+    expect(query.parentSpanContext?.spanId).toBe(spanId);
+  });
+
+  it('leaves a 404 unset, named by the method alone, with no route', async () => {
+    expect((await app().request('/nowhere')).status).toBe(404);
+    const span = serverSpan();
+    expect(span.name).toBe('GET');
+    expect(span.status.code).toBe(SpanStatusCode.UNSET);
+    expect(span.attributes['http.route']).toBeUndefined();
+    expect(span.attributes['http.response.status_code']).toBe(404);
+  });
+
+  it('leaves a 422 unset: client errors are not the server’s failures', async () => {
+    expect((await app().request('/api/v1/events', { method: 'POST' })).status).toBe(422);
+    expect(serverSpan()).toMatchObject({
+      name: 'POST /api/v1/events',
+      status: { code: SpanStatusCode.UNSET },
+      events: [],
+    });
+  });
+
+  it('marks a thrown 500 ERROR, with the exception recorded and error.type set', async () => {
+    expect((await app().request('/boom')).status).toBe(500);
+    const span = serverSpan();
+    expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: 'database exploded' });
+    expect(span.attributes).toMatchObject({
+      'error.type': 'Error',
+      'http.response.status_code': 500,
+    });
+    expect(span.events[0]).toMatchObject({
+      name: 'exception',
+      attributes: { 'exception.message': 'database exploded' },
+    });
+  });
+
+  it('continues an incoming traceparent: same trace id, the caller’s span as parent', async () => {
+    await app().request('/api/v1/workspaces/w1', {
+      headers: { traceparent: `00-${TRACE}-${PARENT}-01`, tracestate: 'vendor=1' },
+    });
+    const span = serverSpan();
+    expect(span.spanContext().traceId).toBe(TRACE);
+    expect(span.parentSpanContext?.spanId).toBe(PARENT);
+    expect(span.spanContext().traceState?.get('vendor')).toBe('1');
+  });
+
+  it('starts a new trace for a malformed traceparent, and answers the request', async () => {
+    const res = await app().request('/api/v1/workspaces/w1', {
+      headers: { traceparent: `00-${TRACE}-zzzz-01` },
+    });
+    expect(res.status).toBe(200);
+    expect(serverSpan().spanContext().traceId).not.toBe(TRACE);
+    expect(serverSpan().parentSpanContext).toBeUndefined();
+  });
+
+  it('reports unknown methods as _OTHER, keeping the original', async () => {
+    const a = new Hono();
+    a.use(tracing());
+    a.on('PURGE', '/cache', (c) => c.text('purged'));
+    await a.request('/cache', { method: 'PURGE' });
+    expect(serverSpan()).toMatchObject({
+      name: 'HTTP',
+      attributes: { 'http.request.method': '_OTHER', 'http.request.method_original': 'PURGE' },
+    });
+  });
+
+  it('skips excluded paths (health and metrics by default)', async () => {
+    await app().request('/health');
+    expect(spans()).toEqual([]);
+    await app({ exclude: ['/api/*'] }).request('/api/v1/workspaces/w1');
+    expect(spans()).toEqual([]);
+  });
+
+  it('answers with a traceparent header when asked', async () => {
+    const res = await app({ responseHeader: true }).request('/api/v1/workspaces/w1');
+    const { traceId, spanId } = serverSpan().spanContext();
+    expect(res.headers.get('traceparent')).toBe(`00-${traceId}-${spanId}-01`);
+    expect((await app().request('/api/v1/workspaces/w1')).headers.get('traceparent')).toBeNull();
+  });
+
+  it('adds the caller’s attributes, read after the handler ran', async () => {
+    await app({ attributes: (c) => ({ 'app.workspace': c.req.param('id') ?? 'none' }) }).request(
+      '/api/v1/workspaces/w9',
+    );
+    expect(serverSpan().attributes['app.workspace']).toBe('w9');
+  });
+});
+
+describe('tracing() sampled out', () => {
+  it('records nothing, still gives children the unsampled parent, and answers', async () => {
+    await tracer.shutdown();
+    const off = initTracing({ exporter: 'memory', processor: 'simple', sampleRatio: 0 });
+    try {
+      const res = await app({ responseHeader: true }).request('/nested');
+      expect(res.status).toBe(200);
+      expect(res.headers.get('traceparent')).toMatch(/-00$/);
+      expect(off.memory!.getFinishedSpans()).toEqual([]);
+    } finally {
+      await off.shutdown();
+      tracer = initTracing({ exporter: 'memory', processor: 'simple', sampleRatio: 1 });
+    }
+  });
+});

@@ -1,0 +1,167 @@
+import type { IncomingMessage } from 'node:http';
+import {
+  context,
+  propagation,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Span,
+  type TextMapGetter,
+} from '@opentelemetry/api';
+import type { Context, MiddlewareHandler } from 'hono';
+import { getContext, ObsConfigError, reportInternalError } from '@obs/core';
+import { OPERATIONAL_PATHS, pathMatcher, routeTemplate, type PathList } from '@obs/core/hono';
+import { redactQuery } from '../redact';
+import { activeTracer, recordError } from '../spans';
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** The request's SERVER span (non-recording when the trace is sampled out). */
+    span: Span;
+  }
+}
+
+export interface TracingMiddlewareOptions {
+  /** Paths not traced: exact, prefixes ending in `*`, or a predicate. @default ['/metrics', '/health*', '/ready', '/live'] */
+  exclude?: PathList;
+  /** Answer with a `traceparent` header naming the request's span (for clients and support). @default false */
+  responseHeader?: boolean;
+  /** More attributes for each recorded span, read after the handler ran. */
+  attributes?: (c: Context) => Attributes;
+}
+
+const METHODS = new Set([
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'CONNECT',
+  'OPTIONS',
+  'TRACE',
+  'PATCH',
+]);
+
+/** Under @hono/node-server: Node's own parsed headers, without building a fetch Headers object. */
+function incomingOf(c: Context): IncomingMessage | undefined {
+  const env = c.env as { incoming?: IncomingMessage } | undefined;
+  return env?.incoming?.headers ? env.incoming : undefined;
+}
+
+function header(c: Context, name: string): string | undefined {
+  const incoming = incomingOf(c);
+  if (!incoming) return c.req.header(name);
+  const value = incoming.headers[name];
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
+const getter: TextMapGetter<Context> = {
+  get: (c, key) => header(c, key),
+  keys: (c) => Object.keys(incomingOf(c)?.headers ?? Object.fromEntries(c.req.raw.headers)),
+};
+
+/** `host[:port]` → [address, port]; IPv6 literals keep their brackets off. */
+function splitHost(host: string, scheme: string): [string, number] {
+  const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host);
+  const address = (match?.[1] ?? host).replace(/^\[|\]$/g, '');
+  const port = match?.[2] ? Number(match[2]) : scheme === 'https' ? 443 : 80;
+  return [address, port];
+}
+
+/**
+ * One SERVER span per request, continuing the caller's trace from `traceparent`/`tracestate`
+ * (and baggage), named `GET /route/:template` once the route is known, with the stable HTTP
+ * semantic-convention attributes. The span is active for everything the handler does (so log lines
+ * carry its ids) and is `c.var.span`. Status ERROR for 5xx and thrown errors (recorded as
+ * exceptions); 4xx leave it unset. Sampled-out requests get a non-recording span: no attributes
+ * are read for them.
+ *
+ * @example
+ * ```ts
+ * initTracing({ service: { name: 'analytics' } });
+ * app.use(obsContext());
+ * app.use(tracing());
+ * ```
+ */
+export function tracing(options: TracingMiddlewareOptions = {}): MiddlewareHandler {
+  const skip = pathMatcher('exclude', options.exclude, OPERATIONAL_PATHS);
+  const { responseHeader = false, attributes } = options;
+  if (attributes !== undefined && typeof attributes !== 'function')
+    throw new ObsConfigError('attributes', 'expected (c) => attributes');
+
+  return async function tracingMiddleware(c, next) {
+    if (skip(c)) {
+      await next();
+      return;
+    }
+    const method = METHODS.has(c.req.method) ? c.req.method : '_OTHER';
+    const parent = propagation.extract(context.active(), c, getter);
+    const span = activeTracer().startSpan(
+      method === '_OTHER' ? 'HTTP' : method,
+      { kind: SpanKind.SERVER },
+      parent,
+    );
+    const recording = span.isRecording();
+    if (recording) {
+      const url = c.req.url;
+      const scheme = url.startsWith('https:') ? 'https' : 'http';
+      const authority = url.slice(scheme.length + 3, url.indexOf('/', scheme.length + 3) >>> 0);
+      const [address, port] = splitHost(header(c, 'host') ?? authority, scheme);
+      const query = url.indexOf('?');
+      span.setAttributes({
+        'http.request.method': method,
+        'url.path': c.req.path,
+        'url.scheme': scheme,
+      });
+      if (address) span.setAttributes({ 'server.address': address, 'server.port': port });
+      if (method === '_OTHER') span.setAttribute('http.request.method_original', c.req.method);
+      if (query >= 0) span.setAttribute('url.query', redactQuery(url.slice(query + 1)));
+      const client = getContext()?.clientIp ?? incomingOf(c)?.socket.remoteAddress;
+      if (client) span.setAttribute('client.address', client);
+      const userAgent = header(c, 'user-agent');
+      if (userAgent) span.setAttribute('user_agent.original', userAgent);
+    }
+    c.set('span', span);
+    if (responseHeader) {
+      const { traceId, spanId, traceFlags } = span.spanContext();
+      c.header('traceparent', `00-${traceId}-${spanId}-0${traceFlags & 1}`);
+    }
+
+    try {
+      await context.with(trace.setSpan(parent, span), next);
+    } catch (err) {
+      // Hono answers thrown errors itself; this is for errors it passes on (a sub-app's).
+      if (recording) {
+        span.setAttribute('http.response.status_code', 500);
+        recordError(span, err);
+      }
+      span.end();
+      throw err;
+    }
+    if (recording) {
+      const route = routeTemplate(c);
+      const status = c.res.status;
+      if (route !== undefined) {
+        span.setAttribute('http.route', route);
+        if (method !== '_OTHER') span.updateName(`${method} ${route}`);
+      }
+      span.setAttribute('http.response.status_code', status);
+      if (status >= 500) {
+        if (c.error) recordError(span, c.error);
+        else {
+          span.setAttribute('error.type', String(status));
+          span.setStatus({ code: SpanStatusCode.ERROR });
+        }
+      }
+      if (attributes) {
+        try {
+          span.setAttributes(attributes(c));
+        } catch (err) {
+          reportInternalError(err, '@obs/tracing: tracing() attributes');
+        }
+      }
+    }
+    span.end();
+  };
+}

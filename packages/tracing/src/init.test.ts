@@ -1,0 +1,254 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { createServer, type Server, type Socket } from 'node:net';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { Hono } from 'hono';
+import { setInternalErrorHandler } from '@obs/core';
+import { tracing } from './hono/tracing';
+import { initTracing } from './init';
+import { startOtlpReceiver, type OtlpReceiver } from './otlp-receiver.fixture';
+import { withSpan } from './spans';
+
+let receiver: OtlpReceiver;
+const internalErrors: string[] = [];
+beforeEach(async () => {
+  receiver = await startOtlpReceiver();
+  internalErrors.length = 0;
+  setInternalErrorHandler((err, where) => internalErrors.push(`${where}: ${String(err)}`));
+});
+afterEach(async () => {
+  setInternalErrorHandler(undefined);
+  await receiver.close();
+});
+
+function tracedApp() {
+  const app = new Hono();
+  app.use(tracing());
+  // Hono's own answer to a thrown error, without its console.error.
+  app.onError((_err, c) => c.text('Internal Server Error', 500));
+  app.get('/api/v1/workspaces/:id', (c) => c.json({ ok: true }));
+  app.get('/boom', () => {
+    throw new Error('exploded');
+  });
+  return app;
+}
+
+describe('initTracing with the OTLP exporter', () => {
+  it.each(['http/protobuf', 'http/json'] as const)(
+    'sends spans a collector decodes (%s), with the resource and the caller’s headers',
+    async (protocol) => {
+      const t = initTracing({
+        service: { name: 'analytics', version: '1.2.3', environment: 'staging' },
+        endpoint: receiver.url,
+        protocol,
+        headers: { 'api-key': 'nr-license-key' },
+        sampleRatio: 1,
+      });
+      try {
+        await tracedApp().request('/api/v1/workspaces/w1?token=abc');
+        await tracedApp().request('/boom');
+        await t.forceFlush();
+      } finally {
+        await t.shutdown();
+      }
+      expect(receiver.requests[0]!.contentType).toBe(
+        protocol === 'http/json' ? 'application/json' : 'application/x-protobuf',
+      );
+      expect(receiver.requests[0]!.headers['api-key']).toBe('nr-license-key');
+      const [ok, boom] = receiver.spans;
+      expect(ok).toMatchObject({
+        name: 'GET /api/v1/workspaces/:id',
+        kind: 2,
+        scope: '@obs/tracing',
+        attributes: {
+          'http.route': '/api/v1/workspaces/:id',
+          'http.response.status_code': 200,
+          'url.query': 'token=REDACTED',
+        },
+        resource: {
+          'service.name': 'analytics',
+          'service.version': '1.2.3',
+          'deployment.environment.name': 'staging',
+          'process.pid': process.pid,
+        },
+      });
+      expect(ok!.traceId).toMatch(/^[0-9a-f]{32}$/);
+      expect(ok!.resource['service.instance.id']).toEqual(expect.any(String));
+      expect(ok!.resource['host.name']).toEqual(expect.any(String));
+      expect(boom).toMatchObject({
+        name: 'GET /boom',
+        status: { code: SpanStatusCode.ERROR, message: 'exploded' },
+        events: [{ name: 'exception', attributes: { 'exception.message': 'exploded' } }],
+      });
+      expect(t.stats()).toEqual({ spansExported: 2, spansDropped: 0, spansFailed: 0 });
+    },
+  );
+
+  it('reads OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_EXPORTER_OTLP_HEADERS (a vendor’s API key)', async () => {
+    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = receiver.url;
+    process.env.OTEL_EXPORTER_OTLP_HEADERS = 'dd-api-key=abc%20123,x-tenant=t1';
+    try {
+      const t = initTracing({ sampleRatio: 1 });
+      withSpan('job', () => undefined);
+      await t.shutdown();
+    } finally {
+      delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+      delete process.env.OTEL_EXPORTER_OTLP_HEADERS;
+    }
+    expect(receiver.requests[0]!.headers).toMatchObject({
+      'dd-api-key': 'abc 123',
+      'x-tenant': 't1',
+    });
+    expect(receiver.spans.map((s) => s.name)).toEqual(['job']);
+  });
+
+  it('never redacted attributes reach the wire', async () => {
+    const t = initTracing({ endpoint: receiver.url, sampleRatio: 1, redactPaths: ['**.*ssn*'] });
+    withSpan('signup', (span) => {
+      span.setAttributes({
+        'user.password': 'hunter2',
+        'app.api_key': 'k-123',
+        'http.request.header.authorization': 'Bearer abc',
+        'user.ssn': '078-05-1120',
+        max_tokens: 512,
+        'http.route': '/signup',
+      });
+      span.addEvent('login', { session_token: 'tok' });
+    });
+    await t.shutdown();
+    const [span] = receiver.spans;
+    expect(span!.attributes).toEqual({
+      'user.password': '[REDACTED]',
+      'app.api_key': '[REDACTED]',
+      'http.request.header.authorization': '[REDACTED]',
+      'user.ssn': '[REDACTED]',
+      max_tokens: 512,
+      'http.route': '/signup',
+    });
+    expect(span!.events[0]!.attributes).toEqual({ session_token: '[REDACTED]' });
+    expect(JSON.stringify(receiver.requests)).not.toContain('hunter2');
+  });
+});
+
+describe('when the collector is down, slow or failing', () => {
+  it('answers requests at normal latency with the collector down, and counts the lost spans', async () => {
+    const down = receiver.url;
+    await receiver.close();
+    const t = initTracing({
+      endpoint: down,
+      sampleRatio: 1,
+      scheduledDelayMillis: 10,
+      exportTimeoutMs: 500,
+    });
+    try {
+      const app = tracedApp();
+      const started = performance.now();
+      for (let i = 0; i < 50; i++) {
+        const res = await app.request('/api/v1/workspaces/w1');
+        expect(res.status).toBe(200);
+      }
+      expect((performance.now() - started) / 50).toBeLessThan(50); // ms a request, export failing
+      await t.forceFlush(2000);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(t.stats().spansFailed).toBeGreaterThan(0);
+      expect(t.stats().spansExported).toBe(0);
+    } finally {
+      await t.shutdown();
+      receiver = await startOtlpReceiver();
+    }
+  });
+
+  it('drops spans past maxQueueSize while an export hangs, counts them, and shutdown still returns', async () => {
+    const sockets = new Set<Socket>();
+    const hung: Server = createServer((s) => sockets.add(s)); // accepts, never answers
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    const { port } = hung.address() as { port: number };
+    const t = initTracing({
+      endpoint: `http://127.0.0.1:${port}`,
+      sampleRatio: 1,
+      maxQueueSize: 10,
+      scheduledDelayMillis: 1,
+      exportTimeoutMs: 300,
+    });
+    try {
+      withSpan('first', () => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 50)); // its export is now hanging
+      for (let i = 0; i < 100; i++) withSpan(`span ${i}`, () => undefined);
+      expect(t.stats().spansDropped).toBe(90);
+      const started = performance.now();
+      await t.shutdown();
+      expect(performance.now() - started).toBeLessThan(3000);
+    } finally {
+      for (const s of sockets) s.destroy();
+      hung.close();
+    }
+  });
+
+  it('reports a collector answering 503 through the internal-error handler, never to the caller', async () => {
+    receiver.failWith(503);
+    const t = initTracing({
+      endpoint: receiver.url,
+      sampleRatio: 1,
+      processor: 'simple',
+      exportTimeoutMs: 300,
+    });
+    try {
+      expect(() => withSpan('job', () => 1)).not.toThrow();
+      await t.forceFlush(2000);
+    } finally {
+      await t.shutdown();
+    }
+    expect(t.stats().spansFailed).toBe(1);
+    expect(internalErrors.join('\n')).toContain('@obs/tracing');
+  });
+});
+
+describe('initTracing setup', () => {
+  it('returns the same object when called twice, and can start again after shutdown', async () => {
+    const first = initTracing({ exporter: 'memory', processor: 'simple' });
+    expect(initTracing({ exporter: 'console' })).toBe(first);
+    await first.shutdown();
+    const second = initTracing({ exporter: 'memory', processor: 'simple' });
+    expect(second).not.toBe(first);
+    withSpan('after restart', () => undefined);
+    expect(second.memory!.getFinishedSpans().map((s) => s.name)).toEqual(['after restart']);
+    await second.shutdown();
+  });
+
+  it('is a working no-op when disabled (enabled: false or OTEL_SDK_DISABLED)', async () => {
+    process.env.OTEL_SDK_DISABLED = 'true';
+    try {
+      const t = initTracing({ exporter: 'memory' });
+      expect(t.provider).toBeUndefined();
+      expect(withSpan('noop', (span) => (span.isRecording() ? 'recorded' : 'skipped'))).toBe(
+        'skipped',
+      );
+      expect((await tracedApp().request('/api/v1/workspaces/w1')).status).toBe(200);
+      await t.shutdown();
+    } finally {
+      delete process.env.OTEL_SDK_DISABLED;
+    }
+    expect(initTracing({ enabled: false }).provider).toBeUndefined();
+  });
+
+  it('says so when another provider already owns the global API (spans would go nowhere)', async () => {
+    const other = new BasicTracerProvider();
+    trace.setGlobalTracerProvider(other);
+    try {
+      const t = initTracing({ exporter: 'memory' });
+      await t.shutdown();
+    } finally {
+      trace.disable();
+    }
+    expect(internalErrors.join('\n')).toContain(
+      'another OpenTelemetry tracer provider is registered',
+    );
+  });
+
+  it('keeps only the last memorySpans spans in the memory ring', async () => {
+    const t = initTracing({ exporter: 'memory', processor: 'simple', memorySpans: 3 });
+    for (let i = 0; i < 5; i++) withSpan(`s${i}`, () => undefined);
+    expect(t.memory!.getFinishedSpans().map((s) => s.name)).toEqual(['s2', 's3', 's4']);
+    await t.shutdown();
+  });
+});

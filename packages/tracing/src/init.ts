@@ -1,0 +1,213 @@
+import { hostname } from 'node:os';
+import { context, propagation, ProxyTracerProvider, trace, type Tracer } from '@opentelemetry/api';
+import { setGlobalErrorHandler } from '@opentelemetry/core';
+import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OtlpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  ParentBasedSampler,
+  SimpleSpanProcessor,
+  TraceIdRatioBasedSampler,
+  type Sampler,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { reportInternalError, type ServiceInfo } from '@obs/core';
+import {
+  resolveOptions,
+  type ResolvedTracingOptions,
+  type SamplerChoice,
+  type TracingOptions,
+} from './options';
+import {
+  RedactingSpanProcessor,
+  SpanRing,
+  statsMeterProvider,
+  type TracingStats,
+} from './processors';
+
+/** The name our tracers report as their instrumentation scope. */
+export const SCOPE = '@obs/tracing';
+
+export interface Tracing {
+  /** A tracer of the registered provider (a no-op one when tracing is off). */
+  readonly tracer: Tracer;
+  /** Our provider; undefined when tracing is off. */
+  readonly provider: NodeTracerProvider | undefined;
+  /** The service identity on the resource. */
+  readonly service: ServiceInfo;
+  /** The 'memory' exporter's ring of finished spans; undefined with other exporters. */
+  readonly memory: SpanRing | undefined;
+  /** Exported, dropped and failed span counts (read it from a metrics gauge). */
+  stats(): TracingStats;
+  /** Exports every finished span now; resolves when done or after `timeoutMs`. */
+  forceFlush(timeoutMs?: number): Promise<void>;
+  /** Flushes, stops exporting and unregisters, so `initTracing` may run again. */
+  shutdown(): Promise<void>;
+}
+
+const STATE = Symbol.for('@obs/tracing.state');
+const holder = globalThis as unknown as { [STATE]?: Tracing };
+
+function sampler(choice: SamplerChoice): Sampler {
+  const root =
+    choice.kind === 'ratio'
+      ? new TraceIdRatioBasedSampler(choice.ratio)
+      : choice.kind === 'always_on'
+        ? new AlwaysOnSampler()
+        : new AlwaysOffSampler();
+  return choice.parentBased ? new ParentBasedSampler({ root }) : root;
+}
+
+function exporter(
+  o: ResolvedTracingOptions,
+  memory: SpanRing | undefined,
+): SpanExporter | undefined {
+  switch (o.exporter) {
+    case 'none':
+      return undefined;
+    case 'memory':
+      return memory;
+    case 'console':
+      return new ConsoleSpanExporter();
+    case 'otlp': {
+      const config = { url: o.url, headers: o.headers, timeoutMillis: o.exportTimeoutMs };
+      return o.protocol === 'http/json'
+        ? new OtlpJsonExporter(config)
+        : new OtlpProtoExporter(config);
+    }
+  }
+}
+
+/** Resolves by the deadline whatever `work` does; export problems are counted, not thrown. */
+async function bounded(work: Promise<void>, timeoutMs: number, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, timeoutMs);
+    timer.unref();
+  });
+  try {
+    await Promise.race([
+      work.catch((err: unknown) => reportInternalError(err, `@obs/tracing: ${what}`)),
+      deadline,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function disabled(service: ServiceInfo): Tracing {
+  const stats: TracingStats = { spansExported: 0, spansDropped: 0, spansFailed: 0 };
+  return {
+    tracer: trace.getTracer(SCOPE),
+    provider: undefined,
+    service,
+    memory: undefined,
+    stats: () => ({ ...stats }),
+    forceFlush: () => Promise.resolve(),
+    shutdown: () => Promise.resolve(),
+  };
+}
+
+/**
+ * Sets up OpenTelemetry tracing for the process in one call: resource from core's service info,
+ * parent-based ratio sampling, a batch processor with a bounded queue, OTLP over HTTP (protobuf,
+ * or JSON) or console/memory/none, W3C trace context and baggage propagation, async context, and
+ * span attributes redacted by core's policy before any export. Calling it again while it is set
+ * up returns the same object; export failures are counted in `stats()` and reported through core's
+ * internal-error handler, never thrown.
+ *
+ * @example
+ * ```ts
+ * const tracing = initTracing({ service: { name: 'analytics' }, sampleRatio: 0.1 });
+ * // … on SIGTERM
+ * await tracing.shutdown();
+ * ```
+ */
+export function initTracing(options: TracingOptions = {}): Tracing {
+  const o = resolveOptions(options);
+  const existing = holder[STATE];
+  if (existing) return existing;
+  if (!o.enabled) return disabled(o.service);
+
+  const stats: TracingStats = { spansExported: 0, spansDropped: 0, spansFailed: 0 };
+  const memory = o.exporter === 'memory' ? new SpanRing(o.memorySpans) : undefined;
+  const out = exporter(o, memory);
+  const selfObsMeterProvider = statsMeterProvider(stats);
+  const processors: SpanProcessor[] = [new RedactingSpanProcessor(o.redactPaths)];
+  if (out) {
+    processors.push(
+      o.processor === 'simple'
+        ? new SimpleSpanProcessor({ exporter: out, selfObsMeterProvider })
+        : new BatchSpanProcessor({
+            exporter: out,
+            selfObsMeterProvider,
+            maxQueueSize: o.maxQueueSize,
+            maxExportBatchSize: o.maxExportBatchSize,
+            scheduledDelayMillis: o.scheduledDelayMillis,
+            exportTimeoutMillis: o.exportTimeoutMs + 1000,
+          }),
+    );
+  }
+  processors.push(...(o.spanProcessors as SpanProcessor[]));
+
+  const { service } = o;
+  const provider = new NodeTracerProvider({
+    resource: resourceFromAttributes({
+      'service.name': service.name,
+      'service.version': service.version,
+      'service.instance.id': service.instanceId,
+      'deployment.environment.name': service.environment,
+      'host.name': hostname(),
+      'process.pid': process.pid,
+      'process.runtime.name': 'nodejs',
+      'process.runtime.version': process.versions.node,
+      'telemetry.sdk.language': 'nodejs',
+    }),
+    sampler: sampler(o.sampler),
+    spanProcessors: processors,
+  });
+  // Export errors come here from the SDK: one line per cause per minute, never thrown.
+  setGlobalErrorHandler((err) => reportInternalError(err, '@obs/tracing: export'));
+  provider.register();
+
+  // Two copies of @opentelemetry/api, or a provider registered before ours (Sentry's), leave our
+  // provider unused and every span a no-op: say so instead of exporting nothing in silence.
+  const global = trace.getTracerProvider();
+  if (!(global instanceof ProxyTracerProvider) || global.getDelegate() !== provider) {
+    reportInternalError(
+      new Error(
+        'another OpenTelemetry tracer provider is registered (or two copies of @opentelemetry/api are installed): spans from the global API will not reach this exporter',
+      ),
+      '@obs/tracing: initTracing',
+    );
+  }
+
+  const tracing: Tracing = {
+    tracer: provider.getTracer(SCOPE),
+    provider,
+    service,
+    memory,
+    stats: () => ({ ...stats }),
+    forceFlush: (timeoutMs = o.exportTimeoutMs) =>
+      bounded(provider.forceFlush(), timeoutMs, 'forceFlush'),
+    async shutdown() {
+      if (holder[STATE] === tracing) holder[STATE] = undefined;
+      await bounded(provider.shutdown(), o.exportTimeoutMs, 'shutdown');
+      const global = trace.getTracerProvider();
+      if (global instanceof ProxyTracerProvider && global.getDelegate() === provider) {
+        // register() set all three globals; clear them so a later initTracing can set them again.
+        trace.disable();
+        context.disable();
+        propagation.disable();
+      }
+    },
+  };
+  holder[STATE] = tracing;
+  return tracing;
+}

@@ -1,0 +1,122 @@
+import {
+  createNoopMeter,
+  type Attributes,
+  type AttributeValue,
+  type Context,
+  type Counter,
+  type Meter,
+  type MeterProvider,
+} from '@opentelemetry/api';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
+import { SensitiveKeys } from './redact';
+
+/** What became of finished spans, for a metrics gauge or a health check. */
+export interface TracingStats {
+  /** Spans the exporter accepted. */
+  spansExported: number;
+  /** Spans dropped because the export queue was full (the exporter is slower than the app). */
+  spansDropped: number;
+  /** Spans lost in failed exports (endpoint down, timed out or refusing). */
+  spansFailed: number;
+}
+
+/**
+ * A MeterProvider for the SDK's own span-processor metrics (`otel.sdk.processor.span.processed`,
+ * with `error.type="queue_full"` for drops), kept as plain numbers instead of exported metrics.
+ */
+export function statsMeterProvider(stats: TracingStats): MeterProvider {
+  const noop = createNoopMeter();
+  const processed: Counter = {
+    add(count: number, attributes?: Attributes) {
+      const error = attributes?.['error.type'];
+      if (error === undefined) stats.spansExported += count;
+      else if (error === 'queue_full') stats.spansDropped += count;
+      else stats.spansFailed += count;
+    },
+  };
+  const meter: Meter = Object.create(noop, {
+    createCounter: {
+      value: (name: string, options?: object) =>
+        name === 'otel.sdk.processor.span.processed'
+          ? processed
+          : noop.createCounter(name, options),
+    },
+  }) as Meter;
+  return { getMeter: () => meter };
+}
+
+/**
+ * Runs first among the provider's processors: the attributes of every ended span (and of its
+ * events) pass through core's redaction policy, in place, before any exporter or later processor
+ * sees them. Attribute values are primitives, so the decision is the key's: `http.request.header.
+ * authorization`, `app.api_key` and `db.password` are censored, `http.route` is not.
+ */
+export class RedactingSpanProcessor implements SpanProcessor {
+  private readonly keys: SensitiveKeys;
+
+  constructor(paths: readonly string[] = []) {
+    this.keys = new SensitiveKeys(paths);
+  }
+
+  private scrub(attributes: Attributes): void {
+    for (const key in attributes) {
+      if (this.keys.has(key)) (attributes as Record<string, AttributeValue>)[key] = '[REDACTED]';
+    }
+  }
+
+  onStart(_span: Span, _context: Context): void {}
+
+  onEnd(span: ReadableSpan): void {
+    this.scrub(span.attributes);
+    for (const event of span.events) if (event.attributes) this.scrub(event.attributes);
+  }
+
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/**
+ * The 'memory' exporter: the last `max` finished spans, oldest dropped first, so a long-running
+ * service (the demo's trace pages) holds a fixed amount. OpenTelemetry's InMemorySpanExporter keeps
+ * every span it is given.
+ */
+export class SpanRing implements SpanExporter {
+  private spans: ReadableSpan[] = [];
+  private stopped = false;
+
+  constructor(readonly max = 1000) {}
+
+  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    if (this.stopped) {
+      done({ code: ExportResultCode.FAILED, error: new Error('exporter is shut down') });
+      return;
+    }
+    this.spans.push(...spans);
+    if (this.spans.length > this.max) this.spans = this.spans.slice(-this.max);
+    done({ code: ExportResultCode.SUCCESS });
+  }
+
+  /** Finished spans, oldest first. */
+  getFinishedSpans(): ReadableSpan[] {
+    return [...this.spans];
+  }
+
+  reset(): void {
+    this.spans = [];
+  }
+
+  shutdown(): Promise<void> {
+    this.stopped = true;
+    return Promise.resolve();
+  }
+
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+}
