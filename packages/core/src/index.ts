@@ -5,6 +5,7 @@ export type { TraceIds, ContextFields } from './context-fields';
 export { resolveServiceInfo } from './service-info';
 export type { ServiceInfo, ServiceInfoOptions } from './service-info';
 export { isValidRequestId, generateRequestId, resolveRequestId } from './request-id';
+export { httpMethodLabel, OTHER_HTTP_METHOD } from './http-method';
 export { createRedactor, DEFAULT_REDACT_PATHS } from './redact';
 export type { Redactor, RedactorOptions, Censor } from './redact';
 export { ObsError, ObsConfigError, isObsError, configErrorFromIssues } from './errors';

@@ -1,18 +1,7 @@
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { httpMethodLabel } from '@obs/core';
 import { redactUrl } from './redact';
 import { activeTracer, injectHeaders, recordError } from './spans';
-
-const METHODS = new Set([
-  'GET',
-  'HEAD',
-  'POST',
-  'PUT',
-  'DELETE',
-  'CONNECT',
-  'OPTIONS',
-  'TRACE',
-  'PATCH',
-]);
 
 /**
  * `fetch` in a CLIENT span, with the trace context sent along (`traceparent`, `tracestate`,
@@ -32,7 +21,7 @@ export async function tracedFetch(
 ): Promise<Response> {
   const request = new Request(input, init);
   const url = new URL(request.url);
-  const method = METHODS.has(request.method) ? request.method : '_OTHER';
+  const method = httpMethodLabel(request.method);
   const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
   const span = activeTracer().startSpan(method === '_OTHER' ? 'HTTP' : method, {
     kind: SpanKind.CLIENT,

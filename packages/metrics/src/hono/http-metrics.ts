@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { ObsConfigError, reportInternalError } from '@obs/core';
+import { httpMethodLabel, ObsConfigError, OTHER_HTTP_METHOD, reportInternalError } from '@obs/core';
 import {
   contentLength,
   OPERATIONAL_PATHS,
@@ -44,19 +44,8 @@ export interface HttpMetricsOptions {
 /** Route label of requests no route matched: one value for all of them. */
 export const UNMATCHED_ROUTE = '__unmatched__';
 /** Method label of anything but the standard methods, so junk methods cannot add series. */
-export const OTHER_METHOD = '_OTHER';
+export const OTHER_METHOD = OTHER_HTTP_METHOD;
 
-const METHODS = new Set([
-  'GET',
-  'HEAD',
-  'POST',
-  'PUT',
-  'DELETE',
-  'CONNECT',
-  'OPTIONS',
-  'TRACE',
-  'PATCH',
-]);
 const SIZE_BUCKETS = [100, 1000, 10_000, 100_000, 1_000_000, 10_000_000];
 /** Label combinations remembered for the fast path; the metrics' own guard bounds the series. */
 const MAX_BUNDLES = 10_000;
@@ -190,7 +179,7 @@ export function httpMetrics(options: HttpMetricsOptions): MiddlewareHandler {
       await next();
       return;
     }
-    const method = METHODS.has(c.req.method) ? c.req.method : OTHER_METHOD;
+    const method = httpMethodLabel(c.req.method);
     let active: GaugeSeries | undefined;
     if (inFlightGauge) {
       active = inFlightSeries.get(method);

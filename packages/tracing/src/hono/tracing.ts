@@ -10,7 +10,7 @@ import {
   type TextMapGetter,
 } from '@opentelemetry/api';
 import type { Context, MiddlewareHandler } from 'hono';
-import { getContext, ObsConfigError, reportInternalError } from '@obs/core';
+import { getContext, httpMethodLabel, ObsConfigError, reportInternalError } from '@obs/core';
 import { OPERATIONAL_PATHS, pathMatcher, routeTemplate, type PathList } from '@obs/core/hono';
 import { redactQuery } from '../redact';
 import { activeTracer, recordError } from '../spans';
@@ -30,18 +30,6 @@ export interface TracingMiddlewareOptions {
   /** More attributes for each recorded span, read after the handler ran. */
   attributes?: (c: Context) => Attributes;
 }
-
-const METHODS = new Set([
-  'GET',
-  'HEAD',
-  'POST',
-  'PUT',
-  'DELETE',
-  'CONNECT',
-  'OPTIONS',
-  'TRACE',
-  'PATCH',
-]);
 
 /** Under @hono/node-server: Node's own parsed headers, without building a fetch Headers object. */
 function incomingOf(c: Context): IncomingMessage | undefined {
@@ -95,7 +83,7 @@ export function tracing(options: TracingMiddlewareOptions = {}): MiddlewareHandl
       await next();
       return;
     }
-    const method = METHODS.has(c.req.method) ? c.req.method : '_OTHER';
+    const method = httpMethodLabel(c.req.method);
     const parent = propagation.extract(context.active(), c, getter);
     const span = activeTracer().startSpan(
       method === '_OTHER' ? 'HTTP' : method,
