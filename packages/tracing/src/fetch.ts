@@ -1,6 +1,5 @@
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { httpMethodLabel } from '@obs/core';
-import { redactUrl } from './redact';
+import { httpMethodLabel, redactUrl } from '@obs/core';
 import { activeTracer, injectHeaders, recordError } from './spans';
 
 /**

@@ -1,9 +1,10 @@
-export { initTracing, SCOPE } from './init';
+export { initTracing } from './init';
 export type { Tracing } from './init';
 export type { TracingOptions, ExporterKind, OtlpProtocol } from './options';
 export { SpanRing } from './processors';
 export type { TracingStats } from './processors';
 export {
+  SCOPE,
   withSpan,
   traced,
   Traced,
@@ -17,4 +18,3 @@ export type { SpanOptions } from './spans';
 export { tracedFetch } from './fetch';
 export { traceDb, traceCache, sanitizeSql } from './db';
 export type { DbSpanOptions, CacheSpanOptions } from './db';
-export { redactQuery, redactUrl } from './redact';

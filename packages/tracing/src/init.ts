@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { context, propagation, ProxyTracerProvider, trace, type Tracer } from '@opentelemetry/api';
+import { context, propagation, trace, type Tracer } from '@opentelemetry/api';
 import { setGlobalErrorHandler } from '@opentelemetry/core';
 import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OtlpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -18,6 +18,7 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { reportInternalError, type ServiceInfo } from '@obs/core';
+import { registeredProvider, SCOPE } from './spans';
 import {
   resolveOptions,
   type ResolvedTracingOptions,
@@ -30,9 +31,6 @@ import {
   statsMeterProvider,
   type TracingStats,
 } from './processors';
-
-/** The name our tracers report as their instrumentation scope. */
-export const SCOPE = '@obs/tracing';
 
 export interface Tracing {
   /** A tracer of the registered provider (a no-op one when tracing is off). */
@@ -178,8 +176,7 @@ export function initTracing(options: TracingOptions = {}): Tracing {
 
   // Two copies of @opentelemetry/api, or a provider registered before ours (Sentry's), leave our
   // provider unused and every span a no-op: say so instead of exporting nothing in silence.
-  const global = trace.getTracerProvider();
-  if (!(global instanceof ProxyTracerProvider) || global.getDelegate() !== provider) {
+  if (registeredProvider() !== provider) {
     reportInternalError(
       new Error(
         'another OpenTelemetry tracer provider is registered (or two copies of @opentelemetry/api are installed): spans from the global API will not reach this exporter',
@@ -199,8 +196,7 @@ export function initTracing(options: TracingOptions = {}): Tracing {
     async shutdown() {
       if (holder[STATE] === tracing) holder[STATE] = undefined;
       await bounded(provider.shutdown(), o.exportTimeoutMs, 'shutdown');
-      const global = trace.getTracerProvider();
-      if (global instanceof ProxyTracerProvider && global.getDelegate() === provider) {
+      if (registeredProvider() === provider) {
         // register() set all three globals; clear them so a later initTracing can set them again.
         trace.disable();
         context.disable();

@@ -9,7 +9,7 @@ import {
 } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
-import { SensitiveKeys } from './redact';
+import { sensitiveKeyMatcher } from '@obs/core';
 
 /** What became of finished spans, for a metrics gauge or a health check. */
 export interface TracingStats {
@@ -53,15 +53,15 @@ export function statsMeterProvider(stats: TracingStats): MeterProvider {
  * authorization`, `app.api_key` and `db.password` are censored, `http.route` is not.
  */
 export class RedactingSpanProcessor implements SpanProcessor {
-  private readonly keys: SensitiveKeys;
+  private readonly isSensitive: (key: string) => boolean;
 
   constructor(paths: readonly string[] = []) {
-    this.keys = new SensitiveKeys(paths);
+    this.isSensitive = sensitiveKeyMatcher(paths);
   }
 
   private scrub(attributes: Attributes): void {
     for (const key in attributes) {
-      if (this.keys.has(key)) (attributes as Record<string, AttributeValue>)[key] = '[REDACTED]';
+      if (this.isSensitive(key)) (attributes as Record<string, AttributeValue>)[key] = '[REDACTED]';
     }
   }
 

@@ -1,7 +1,6 @@
 import {
   context,
   propagation,
-  ProxyTracerProvider,
   SpanKind,
   SpanStatusCode,
   trace,
@@ -11,7 +10,17 @@ import {
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
-import { SCOPE } from './init';
+
+/** The provider registered with the global API (the API's proxy hands out its delegate's tracers). */
+export function registeredProvider(): TracerProvider {
+  const global = trace.getTracerProvider() as TracerProvider & {
+    getDelegate?: () => TracerProvider;
+  };
+  return global.getDelegate?.() ?? global;
+}
+
+/** The name our tracers report as their instrumentation scope. */
+export const SCOPE = '@obs/tracing';
 
 let lastProvider: TracerProvider | undefined;
 let lastTracer: Tracer | undefined;
@@ -21,8 +30,7 @@ let lastTracer: Tracer | undefined;
  * agent), looked up again only when the registration changes.
  */
 export function activeTracer(): Tracer {
-  const global = trace.getTracerProvider();
-  const provider = global instanceof ProxyTracerProvider ? global.getDelegate() : global;
+  const provider = registeredProvider();
   if (provider !== lastProvider || !lastTracer) {
     lastProvider = provider;
     lastTracer = provider.getTracer(SCOPE);

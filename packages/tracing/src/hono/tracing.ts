@@ -10,9 +10,14 @@ import {
   type TextMapGetter,
 } from '@opentelemetry/api';
 import type { Context, MiddlewareHandler } from 'hono';
-import { getContext, httpMethodLabel, ObsConfigError, reportInternalError } from '@obs/core';
+import {
+  getContext,
+  httpMethodLabel,
+  redactQuery,
+  ObsConfigError,
+  reportInternalError,
+} from '@obs/core';
 import { OPERATIONAL_PATHS, pathMatcher, routeTemplate, type PathList } from '@obs/core/hono';
-import { redactQuery } from '../redact';
 import { activeTracer, recordError } from '../spans';
 
 declare module 'hono' {

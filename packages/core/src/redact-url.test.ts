@@ -1,0 +1,31 @@
+import { describe, expect, it } from '@jest/globals';
+import { redactQuery, redactUrl, sensitiveKeyMatcher } from './redact-url';
+
+describe('sensitiveKeyMatcher', () => {
+  it('asks core’s policy about one key, plus the caller’s paths', () => {
+    const sensitive = sensitiveKeyMatcher(['**.*ssn*']);
+    expect(
+      ['app.api_key', 'http.request.header.authorization', 'user.ssn', 'password'].map(sensitive),
+    ).toEqual([true, true, true, true]);
+    expect(['http.route', 'max_tokens', 'workspace_id'].map(sensitive)).toEqual([
+      false,
+      false,
+      false,
+    ]);
+  });
+});
+
+describe('redactQuery and redactUrl', () => {
+  it('replaces the values of sensitive query keys, encoded or not', () => {
+    expect(redactQuery('limit=5&api_key=s3cret&access%5Ftoken=t&flag')).toBe(
+      'limit=5&api_key=REDACTED&access%5Ftoken=REDACTED&flag',
+    );
+  });
+
+  it('drops credentials and the fragment from a URL, and redacts its query', () => {
+    expect(redactUrl('https://admin:hunter2@db.example.com/x?password=p&a=1#frag')).toBe(
+      'https://REDACTED:REDACTED@db.example.com/x?password=REDACTED&a=1',
+    );
+    expect(redactUrl('not a url?token=1')).toBe('not a url');
+  });
+});

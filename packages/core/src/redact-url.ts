@@ -1,0 +1,66 @@
+import { createRedactor } from './redact';
+
+/** Keys remembered per matcher; attribute names and query keys are few, so this rarely fills. */
+const MAX_KEYS = 5000;
+
+/**
+ * Core's redaction policy asked one key at a time, for flat data where whether a value is
+ * censored depends on its key alone: span attributes (`app.api_key`), query parameters (`token`),
+ * header names. Each key is decided once.
+ *
+ * @param paths - more paths, added to the default policy (see `createRedactor`).
+ */
+export function sensitiveKeyMatcher(paths: readonly string[] = []): (key: string) => boolean {
+  const decided = new Map<string, boolean>();
+  const redact = createRedactor({ paths });
+  return (key) => {
+    let sensitive = decided.get(key);
+    if (sensitive === undefined) {
+      const probe = redact({ [key]: 0 }) as Record<string, unknown>;
+      sensitive = probe[key] !== 0;
+      if (decided.size >= MAX_KEYS) decided.clear();
+      decided.set(key, sensitive);
+    }
+    return sensitive;
+  };
+}
+
+const defaultMatcher = sensitiveKeyMatcher();
+
+/**
+ * A query string (without `?`) with the values of sensitive keys replaced by `REDACTED`, as the
+ * HTTP semantic conventions ask for `url.query` and `url.full`: `a=1&token=x` → `a=1&token=REDACTED`.
+ */
+export function redactQuery(query: string, isSensitive = defaultMatcher): string {
+  if (query === '') return query;
+  let out = '';
+  for (const pair of query.split('&')) {
+    const at = pair.indexOf('=');
+    let name = at < 0 ? pair : pair.slice(0, at);
+    try {
+      name = decodeURIComponent(name.replaceAll('+', ' '));
+    } catch {
+      // keep the raw name: it is still checked against the policy
+    }
+    if (out !== '') out += '&';
+    out += at >= 0 && isSensitive(name) ? `${pair.slice(0, at)}=REDACTED` : pair;
+  }
+  return out;
+}
+
+/** `url` without credentials (`user:password@`) or fragment, sensitive query values redacted. */
+export function redactUrl(url: string, isSensitive = defaultMatcher): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url.split('?')[0]!; // not a URL we can take apart: keep no query at all
+  }
+  if (parsed.username || parsed.password) {
+    parsed.username = 'REDACTED';
+    parsed.password = parsed.password ? 'REDACTED' : '';
+  }
+  const query = parsed.search.slice(1);
+  const base = parsed.href.slice(0, parsed.href.length - parsed.search.length - parsed.hash.length);
+  return query ? `${base}?${redactQuery(query, isSensitive)}` : base;
+}

@@ -1,0 +1,287 @@
+import * as Sentry from '@sentry/node';
+import type { Breadcrumb, ErrorEvent, EventHint } from '@sentry/node';
+import { trace } from '@opentelemetry/api';
+import { z } from 'zod';
+import {
+  configErrorFromIssues,
+  getContext,
+  getTraceIds,
+  reportInternalError,
+  resolveServiceInfo,
+  type ServiceInfo,
+} from '@obs/core';
+import { isHttpError } from './http-error';
+import { createScrubber } from './scrub';
+
+export interface ErrorsOptions {
+  /** Where events go. @default env `SENTRY_DSN`; none: a working no-op */
+  dsn?: string;
+  /** @default env `SENTRY_ENVIRONMENT`, else core's service environment */
+  environment?: string;
+  /** @default env `SENTRY_RELEASE`, else `name@version` from core's service info */
+  release?: string;
+  service?: { name?: string; version?: string; environment?: string };
+  /** Share of errors sent. @default 1 */
+  sampleRate?: number;
+  /** Share of transactions Sentry records itself (only when Sentry owns OpenTelemetry). @default undefined: none */
+  tracesSampleRate?: number;
+  /** Statuses never reported. @default every 4xx */
+  ignoreStatuses?: number[];
+  /** Messages (substring) or patterns never reported. */
+  ignoreErrors?: (string | RegExp)[];
+  /** Your hook, run after ours (scrubbing, ignored statuses): return null to drop. */
+  beforeSend?: (event: ErrorEvent, hint: EventHint) => ErrorEvent | null | Promise<ErrorEvent | null>;
+  /** @default 50 */
+  maxBreadcrumbs?: number;
+  /** @default true */
+  attachStacktrace?: boolean;
+  /** Let Sentry collect IP addresses, cookies and user details itself. @default false */
+  sendDefaultPii?: boolean;
+  /** More keys to redact, added to core's policy. */
+  redactPaths?: string[];
+  /**
+   * Who owns OpenTelemetry. 'external': another provider (`@obs/tracing`'s) is registered; Sentry
+   * sets none up, and events carry the active trace's ids. 'sentry': Sentry registers its own
+   * provider, so `@opentelemetry/api` spans become Sentry spans. 'auto': 'external' when a
+   * provider is already registered (call `initTracing` first), else 'sentry'. @default 'auto'
+   */
+  openTelemetry?: 'auto' | 'external' | 'sentry';
+  /** Sentry's transport, for tests. */
+  transport?: Sentry.NodeOptions['transport'];
+}
+
+const schema = z
+  .object({
+    dsn: z.url({ protocol: /^https?$/ }).optional(),
+    environment: z.string().min(1).optional(),
+    release: z.string().min(1).optional(),
+    service: z.record(z.string(), z.string()).optional(),
+    sampleRate: z.number().min(0).max(1).optional(),
+    tracesSampleRate: z.number().min(0).max(1).optional(),
+    ignoreStatuses: z.array(z.number().int().min(100).max(599)).optional(),
+    ignoreErrors: z.array(z.union([z.string(), z.instanceof(RegExp)])).optional(),
+    beforeSend: z.function().optional(),
+    maxBreadcrumbs: z.number().int().min(0).max(1000).optional(),
+    attachStacktrace: z.boolean().optional(),
+    sendDefaultPii: z.boolean().optional(),
+    redactPaths: z.array(z.string()).optional(),
+    openTelemetry: z.enum(['auto', 'external', 'sentry']).optional(),
+    transport: z.function().optional(),
+  })
+  .strict();
+
+/** Extra context for one capture (seed 001's `capture_error_with_context`). */
+export interface CaptureContext {
+  /** Searchable tags. */
+  tags?: Record<string, string | number | boolean>;
+  /** Anything else, under `extra` (redacted like the rest). */
+  extra?: Record<string, unknown>;
+  /** The request, as Sentry shows it (headers, query and body are redacted). */
+  request?: { method?: string; url?: string; headers?: Record<string, string>; data?: unknown };
+  /** 'fatal' | 'error' | 'warning' … @default 'error' */
+  level?: Sentry.SeverityLevel;
+  /** The HTTP status the error answered with, checked against `ignoreStatuses`. */
+  status?: number;
+}
+
+/** A log destination (structurally `@obs/logging`'s) that keeps warn and above as breadcrumbs. */
+export interface BreadcrumbSink {
+  write(entry: { level: string; time: number; line: string }): void;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ErrorTracker {
+  /** True when a DSN is set and events can leave the process. */
+  readonly enabled: boolean;
+  readonly service: ServiceInfo;
+  /** Reports `error` with the request context; returns the event id, or undefined when not sent. */
+  captureError(error: unknown, context?: CaptureContext): string | undefined;
+  /** Give this to `createLogger({ destination: [..., tracker.breadcrumbs] })`. */
+  readonly breadcrumbs: BreadcrumbSink;
+  /** Sends what is queued; resolves false when `timeoutMs` passed first. */
+  flush(timeoutMs?: number): Promise<boolean>;
+  /** Flushes and stops sending. */
+  close(timeoutMs?: number): Promise<boolean>;
+}
+
+const BREADCRUMB_LEVELS: Record<string, Sentry.SeverityLevel> = {
+  warn: 'warning',
+  error: 'error',
+  fatal: 'fatal',
+};
+
+/** Per-request breadcrumbs, keyed by core's context object, so requests never see each other's. */
+function breadcrumbStore(max: number) {
+  const byRequest = new WeakMap<object, Breadcrumb[]>();
+  const sink: BreadcrumbSink = {
+    write(entry) {
+      const level = BREADCRUMB_LEVELS[entry.level];
+      const ctx = getContext();
+      if (!level || !ctx || max === 0) return;
+      let crumbs = byRequest.get(ctx);
+      if (!crumbs) byRequest.set(ctx, (crumbs = []));
+      let record: Record<string, unknown> = {};
+      try {
+        record = JSON.parse(entry.line) as Record<string, unknown>;
+      } catch {
+        // not JSON (a pretty line): keep it as the message
+      }
+      crumbs.push({
+        type: 'default',
+        category: typeof record.logger === 'string' ? `log.${record.logger}` : 'log',
+        level,
+        message: typeof record.message === 'string' ? record.message : entry.line.slice(0, 500),
+        timestamp: entry.time / 1000,
+      });
+      if (crumbs.length > max) crumbs.shift();
+    },
+    flush: () => Promise.resolve(),
+    close: () => Promise.resolve(),
+  };
+  return { sink, current: () => byRequest.get(getContext() ?? {}) ?? [] };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Sets up error tracking on Sentry (`@sentry/node`): environment and release from core's service
+ * info, every event scrubbed by core's redaction policy before your `beforeSend`, 4xx never
+ * reported, and each capture in its own scope carrying the request's user, workspace, request id
+ * and trace. With no DSN it is a working no-op.
+ *
+ * @example
+ * ```ts
+ * const errors = initErrors({ dsn: process.env.SENTRY_DSN });
+ * app.onError(errorHandler({ errors, logger: (err, c) => log.error('request failed', { err }) }));
+ * ```
+ */
+export function initErrors(options: ErrorsOptions = {}): ErrorTracker {
+  const parsed = schema.safeParse(options);
+  if (!parsed.success) throw configErrorFromIssues(parsed.error.issues);
+  const o = parsed.data as ErrorsOptions;
+  const service = resolveServiceInfo(o.service);
+  const dsn = o.dsn ?? (process.env.SENTRY_DSN?.trim() || undefined);
+  const maxBreadcrumbs = o.maxBreadcrumbs ?? 50;
+  const crumbs = breadcrumbStore(maxBreadcrumbs);
+  const ignoreStatuses = new Set(
+    o.ignoreStatuses ?? Array.from({ length: 100 }, (_, i) => 400 + i),
+  );
+  const scrub = createScrubber(o.redactPaths ?? []);
+  const ignored = (status: number | undefined) => status !== undefined && ignoreStatuses.has(status);
+
+  if (!dsn) {
+    return {
+      enabled: false,
+      service,
+      breadcrumbs: crumbs.sink,
+      captureError: () => undefined,
+      flush: () => Promise.resolve(true),
+      close: () => Promise.resolve(true),
+    };
+  }
+
+  const provider = trace.getTracerProvider() as { getDelegate?: () => unknown };
+  const otelRegistered =
+    typeof provider.getDelegate === 'function' &&
+    (provider.getDelegate() as { constructor?: { name?: string } }).constructor?.name !==
+      'NoopTracerProvider';
+  const mode = o.openTelemetry ?? 'auto';
+  const sentryOwnsOtel = mode === 'sentry' || (mode === 'auto' && !otelRegistered);
+
+  Sentry.init({
+    dsn,
+    environment: o.environment ?? (process.env.SENTRY_ENVIRONMENT?.trim() || service.environment),
+    release: o.release ?? (process.env.SENTRY_RELEASE?.trim() || `${service.name}@${service.version}`),
+    sampleRate: o.sampleRate ?? 1,
+    ...(o.tracesSampleRate !== undefined ? { tracesSampleRate: o.tracesSampleRate } : {}),
+    maxBreadcrumbs,
+    attachStacktrace: o.attachStacktrace ?? true,
+    sendDefaultPii: o.sendDefaultPii ?? false,
+    ...(o.ignoreErrors ? { ignoreErrors: o.ignoreErrors } : {}),
+    enableOpenTelemetrySetup: sentryOwnsOtel,
+    // Process handlers are installProcessHandlers()'s: capture, flush, then Node's exit.
+    integrations: (defaults) =>
+      defaults.filter(
+        (i) => i.name !== 'OnUncaughtException' && i.name !== 'OnUnhandledRejection',
+      ),
+    ...(o.transport ? { transport: o.transport } : {}),
+    beforeBreadcrumb: (crumb) => scrub.breadcrumb(crumb),
+    beforeSend: async (event, hint) => {
+      try {
+        const status = (event.tags?.['http.status_code'] as number | undefined) ??
+          (isHttpError(hint.originalException) ? hint.originalException.status : undefined);
+        if (ignored(typeof status === 'string' ? Number(status) : status)) return null;
+        const clean = scrub.event(event);
+        return o.beforeSend ? await o.beforeSend(clean, hint) : clean;
+      } catch (err) {
+        // Our scrubbing failed: drop the event rather than send it unscrubbed.
+        reportInternalError(err, '@obs/errors: beforeSend');
+        return null;
+      }
+    },
+  });
+
+  return {
+    enabled: true,
+    service,
+    breadcrumbs: crumbs.sink,
+    captureError(error, context = {}) {
+      const status = context.status ?? (isHttpError(error) ? error.status : undefined);
+      if (ignored(status)) return undefined;
+      try {
+        return Sentry.withScope((scope) => {
+          const ctx = getContext();
+          if (ctx?.userId) scope.setUser({ id: ctx.userId });
+          if (ctx?.workspaceId) scope.setTag('workspace_id', ctx.workspaceId);
+          if (ctx?.requestId) scope.setTag('request_id', ctx.requestId);
+          const ids = getTraceIds();
+          if (ids) {
+            scope.setPropagationContext({
+              traceId: ids.traceId,
+              parentSpanId: ids.spanId,
+              sampled: (ids.traceFlags & 1) === 1,
+              sampleRand: Math.random(),
+            });
+            scope.setTag('trace_id', ids.traceId);
+          }
+          if (status !== undefined) scope.setTag('http.status_code', status);
+          if (context.tags) scope.setTags(context.tags);
+          if (context.extra) scope.setExtras(context.extra);
+          if (context.level) scope.setLevel(context.level);
+          for (const crumb of crumbs.current()) scope.addBreadcrumb(crumb, maxBreadcrumbs);
+          const request = context.request;
+          if (request) {
+            scope.addEventProcessor((event) => {
+              event.request = { ...event.request, ...request };
+              return event;
+            });
+          }
+          return Sentry.captureException(error);
+        });
+      } catch (err) {
+        reportInternalError(err, '@obs/errors: captureError');
+        reportInternalError(new Error(messageOf(error)), '@obs/errors: the error not captured');
+        return undefined;
+      }
+    },
+    flush: async (timeoutMs = 2000) => {
+      try {
+        return await Sentry.flush(timeoutMs);
+      } catch (err) {
+        reportInternalError(err, '@obs/errors: flush');
+        return false;
+      }
+    },
+    close: async (timeoutMs = 2000) => {
+      try {
+        return await Sentry.close(timeoutMs);
+      } catch (err) {
+        reportInternalError(err, '@obs/errors: close');
+        return false;
+      }
+    },
+  };
+}
