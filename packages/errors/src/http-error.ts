@@ -139,11 +139,19 @@ export function toHttpError(err: unknown): HttpError {
     });
   }
   if (err instanceof SyntaxError && /JSON/i.test(err.message)) {
-    return new HttpError(400, { code: 'MALFORMED_JSON', detail: 'The body is not valid JSON.', cause: err });
+    return new HttpError(400, {
+      code: 'MALFORMED_JSON',
+      detail: 'The body is not valid JSON.',
+      cause: err,
+    });
   }
   const status = statusOf(err);
   if (status === 413 || (err as { name?: unknown } | null)?.name === 'BodyLimitError') {
-    return new HttpError(413, { code: 'PAYLOAD_TOO_LARGE', detail: 'The body is too large.', cause: err });
+    return new HttpError(413, {
+      code: 'PAYLOAD_TOO_LARGE',
+      detail: 'The body is too large.',
+      cause: err,
+    });
   }
   if (status !== undefined) {
     const message = err instanceof Error ? err.message : undefined;

@@ -30,7 +30,10 @@ export interface ErrorsOptions {
   /** Messages (substring) or patterns never reported. */
   ignoreErrors?: (string | RegExp)[];
   /** Your hook, run after ours (scrubbing, ignored statuses): return null to drop. */
-  beforeSend?: (event: ErrorEvent, hint: EventHint) => ErrorEvent | null | Promise<ErrorEvent | null>;
+  beforeSend?: (
+    event: ErrorEvent,
+    hint: EventHint,
+  ) => ErrorEvent | null | Promise<ErrorEvent | null>;
   /** @default 50 */
   maxBreadcrumbs?: number;
   /** @default true */
@@ -111,16 +114,22 @@ const BREADCRUMB_LEVELS: Record<string, Sentry.SeverityLevel> = {
   fatal: 'fatal',
 };
 
-/** Per-request breadcrumbs, keyed by core's context object, so requests never see each other's. */
+/** Requests whose breadcrumbs are kept at once; the oldest request's go first. */
+const MAX_REQUESTS = 1000;
+
+/** Per-request breadcrumbs, keyed by core's request id, so requests never see each other's. */
 function breadcrumbStore(max: number) {
-  const byRequest = new WeakMap<object, Breadcrumb[]>();
+  const byRequest = new Map<string, Breadcrumb[]>();
   const sink: BreadcrumbSink = {
     write(entry) {
       const level = BREADCRUMB_LEVELS[entry.level];
-      const ctx = getContext();
-      if (!level || !ctx || max === 0) return;
-      let crumbs = byRequest.get(ctx);
-      if (!crumbs) byRequest.set(ctx, (crumbs = []));
+      const requestId = getContext()?.requestId;
+      if (!level || !requestId || max === 0) return;
+      let crumbs = byRequest.get(requestId);
+      if (!crumbs) {
+        if (byRequest.size >= MAX_REQUESTS) byRequest.delete(byRequest.keys().next().value!);
+        byRequest.set(requestId, (crumbs = []));
+      }
       let record: Record<string, unknown> = {};
       try {
         record = JSON.parse(entry.line) as Record<string, unknown>;
@@ -139,7 +148,11 @@ function breadcrumbStore(max: number) {
     flush: () => Promise.resolve(),
     close: () => Promise.resolve(),
   };
-  return { sink, current: () => byRequest.get(getContext() ?? {}) ?? [] };
+  const current = (): Breadcrumb[] => {
+    const requestId = getContext()?.requestId;
+    return (requestId && byRequest.get(requestId)) || [];
+  };
+  return { sink, current };
 }
 
 function messageOf(error: unknown): string {
@@ -170,7 +183,8 @@ export function initErrors(options: ErrorsOptions = {}): ErrorTracker {
     o.ignoreStatuses ?? Array.from({ length: 100 }, (_, i) => 400 + i),
   );
   const scrub = createScrubber(o.redactPaths ?? []);
-  const ignored = (status: number | undefined) => status !== undefined && ignoreStatuses.has(status);
+  const ignored = (status: number | undefined) =>
+    status !== undefined && ignoreStatuses.has(status);
 
   if (!dsn) {
     return {
@@ -194,24 +208,33 @@ export function initErrors(options: ErrorsOptions = {}): ErrorTracker {
   Sentry.init({
     dsn,
     environment: o.environment ?? (process.env.SENTRY_ENVIRONMENT?.trim() || service.environment),
-    release: o.release ?? (process.env.SENTRY_RELEASE?.trim() || `${service.name}@${service.version}`),
+    release:
+      o.release ?? (process.env.SENTRY_RELEASE?.trim() || `${service.name}@${service.version}`),
     sampleRate: o.sampleRate ?? 1,
     ...(o.tracesSampleRate !== undefined ? { tracesSampleRate: o.tracesSampleRate } : {}),
     maxBreadcrumbs,
     attachStacktrace: o.attachStacktrace ?? true,
-    sendDefaultPii: o.sendDefaultPii ?? false,
+    // Sentry 11 spells sendDefaultPii as dataCollection; ours still scrubs whatever is collected.
+    dataCollection: o.sendDefaultPii
+      ? { userInfo: true, cookies: true, httpBodies: ['incomingRequest'] }
+      : {
+          userInfo: false,
+          cookies: false,
+          // Bodies are scrubbed key by key below; local variables could hold anything.
+          httpBodies: ['incomingRequest'],
+          stackFrameVariables: false,
+        },
     ...(o.ignoreErrors ? { ignoreErrors: o.ignoreErrors } : {}),
     enableOpenTelemetrySetup: sentryOwnsOtel,
     // Process handlers are installProcessHandlers()'s: capture, flush, then Node's exit.
     integrations: (defaults) =>
-      defaults.filter(
-        (i) => i.name !== 'OnUncaughtException' && i.name !== 'OnUnhandledRejection',
-      ),
+      defaults.filter((i) => i.name !== 'OnUncaughtException' && i.name !== 'OnUnhandledRejection'),
     ...(o.transport ? { transport: o.transport } : {}),
     beforeBreadcrumb: (crumb) => scrub.breadcrumb(crumb),
     beforeSend: async (event, hint) => {
       try {
-        const status = (event.tags?.['http.status_code'] as number | undefined) ??
+        const status =
+          (event.tags?.['http.status_code'] as number | undefined) ??
           (isHttpError(hint.originalException) ? hint.originalException.status : undefined);
         if (ignored(typeof status === 'string' ? Number(status) : status)) return null;
         const clean = scrub.event(event);

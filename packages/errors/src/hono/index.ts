@@ -1,1 +1,2 @@
-export {};
+export { errorHandler, notFoundHandler } from './error-handler';
+export type { ErrorHandlerOptions } from './error-handler';

@@ -1,0 +1,281 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { context, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { z } from 'zod';
+import { updateContext } from '@obs/core';
+import { obsContext } from '@obs/core/hono';
+import { unauthorized } from '../http-error';
+import { initErrors, type ErrorTracker } from '../init';
+import { startSentryIngest, type SentryIngest } from '../sentry-ingest.fixture';
+import { errorHandler, notFoundHandler } from './error-handler';
+
+// Our OpenTelemetry provider owns the global API, as @obs/tracing's would: Sentry sets up none.
+const provider = new NodeTracerProvider();
+provider.register({ contextManager: new AsyncLocalStorageContextManager() });
+
+let ingest: SentryIngest;
+let errors: ErrorTracker;
+const counted: { type: string; status: string }[] = [];
+const logged: number[] = [];
+
+function app(tracker: ErrorTracker, exposeServerErrors = false) {
+  const a = new Hono();
+  a.use(obsContext());
+  a.use(async (c, next) => {
+    const user = c.req.header('x-user');
+    if (user) updateContext({ userId: user, workspaceId: `ws-${user}` });
+    const span = trace.getTracer('test').startSpan(`${c.req.method} ${c.req.path}`);
+    await context.with(trace.setSpan(context.active(), span), next);
+    span.end();
+  });
+  a.onError(
+    errorHandler({
+      errors: tracker,
+      exposeServerErrors,
+      log: ({ error }) => logged.push(error.status),
+      count: (labels) => counted.push(labels),
+    }),
+  );
+  a.notFound(notFoundHandler());
+  a.post('/login', async (c) => {
+    await c.req.json();
+    throw new Error('connection to postgres://app:pw@db/prod refused');
+  });
+  a.get('/slow-fail', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    throw new TypeError('analytics cache corrupted');
+  });
+  a.get('/trace', () => {
+    throw new Error(`trace ${trace.getActiveSpan()!.spanContext().traceId}`);
+  });
+  a.post('/events', async (c) => {
+    const body = z
+      .object({ events: z.array(z.object({ credits: z.number() })) })
+      .parse(await c.req.json());
+    return c.json(body);
+  });
+  a.get('/private', () => {
+    throw unauthorized('a valid API key is required');
+  });
+  a.post('/upload', bodyLimit({ maxSize: 10 }), (c) => c.text('ok'));
+  return a;
+}
+
+beforeAll(async () => {
+  ingest = await startSentryIngest();
+  errors = initErrors({
+    dsn: ingest.dsn,
+    service: { name: 'analytics', environment: 'production' },
+  });
+});
+afterAll(async () => {
+  await errors.close(1000);
+  await ingest.close();
+  await provider.shutdown();
+});
+beforeEach(() => {
+  ingest.events.length = 0;
+  counted.length = 0;
+  logged.length = 0;
+});
+
+describe('errorHandler with Sentry', () => {
+  it('reports a thrown 500 with the request id, user, workspace and our trace id, all redacted', async () => {
+    const res = await app(errors).request('/login?token=abc123&page=2', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: 'Bearer s3cr3t-token',
+        'x-user': 'u-42',
+        'x-request-id': 'req-login-1',
+      },
+      body: JSON.stringify({ email: 'a@b.c', password: 'hunter2' }),
+    });
+    expect(res.status).toBe(500);
+    await errors.flush(2000);
+    await ingest.waitFor(1);
+    const [event] = ingest.events;
+    expect(event!.tags).toMatchObject({ request_id: 'req-login-1', workspace_id: 'ws-u-42' });
+    expect(event!.user).toMatchObject({ id: 'u-42' });
+    expect(event!.contexts.trace.trace_id).toBe(event!.tags.trace_id);
+    expect(event!.exception.values[0]!.value).toBe(
+      'connection to postgres://app:REDACTED@db/prod refused',
+    );
+    // The stack's context lines show this test's own source; the request data is what must be clean.
+    const raw = JSON.stringify([
+      event!.request,
+      event!.extra,
+      event!.breadcrumbs,
+      event!.exception.values[0]!.value,
+    ]);
+    expect(raw).not.toContain('hunter2');
+    expect(raw).not.toContain('s3cr3t-token');
+    expect(raw).not.toContain('abc123');
+    expect(event!.request.headers.authorization).toBe('[REDACTED]');
+    expect(event!.request.url).toContain('token=REDACTED&page=2');
+    expect(JSON.parse(event!.request.data!)).toEqual({
+      email: 'a@b.c',
+      password: '[REDACTED]',
+    });
+    expect(event!.environment).toBe('production');
+    expect(event!.release).toBe('analytics@unknown');
+  });
+
+  it('links the event to the active OpenTelemetry trace', async () => {
+    const res = await app(errors).request('/trace', { headers: { 'x-request-id': 'req-trace' } });
+    expect(res.status).toBe(500);
+    await errors.flush(2000);
+    await ingest.waitFor(1);
+    const traceId = /trace ([0-9a-f]{32})/.exec(ingest.events[0]!.exception.values[0]!.value)![1];
+    expect(ingest.events[0]!.contexts.trace.trace_id).toBe(traceId);
+  });
+
+  it('never reports 404, 422 or 401', async () => {
+    const a = app(errors);
+    expect((await a.request('/nowhere')).status).toBe(404);
+    expect(
+      (
+        await a.request('/events', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ events: [{ credits: 'ten' }] }),
+        })
+      ).status,
+    ).toBe(422);
+    expect((await a.request('/private')).status).toBe(401);
+    await errors.flush(2000);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(ingest.events).toEqual([]);
+    expect(logged).toEqual([422, 401]);
+    expect(counted).toEqual([
+      { type: 'VALIDATION_FAILED', status: '422' },
+      { type: 'UNAUTHORIZED', status: '401' },
+    ]);
+  });
+
+  it('keeps concurrent requests apart: each event carries only its own user', async () => {
+    const a = app(errors);
+    await Promise.all(
+      ['u-1', 'u-2', 'u-3', 'u-4'].map(async (user) =>
+        a.request('/slow-fail', { headers: { 'x-user': user, 'x-request-id': `req-${user}` } }),
+      ),
+    );
+    await errors.flush(2000);
+    await ingest.waitFor(4);
+    const pairs = ingest.events.map((e) => [e.user?.id, e.tags.request_id, e.tags.workspace_id]);
+    expect(pairs.sort()).toEqual([
+      ['u-1', 'req-u-1', 'ws-u-1'],
+      ['u-2', 'req-u-2', 'ws-u-2'],
+      ['u-3', 'req-u-3', 'ws-u-3'],
+      ['u-4', 'req-u-4', 'ws-u-4'],
+    ]);
+  });
+
+  it('answers promptly and throws nothing while the ingest endpoint is down', async () => {
+    const down = await startSentryIngest();
+    const dsn = down.dsn;
+    await down.close();
+    const offline = initErrors({ dsn, service: { name: 'analytics', environment: 'production' } });
+    try {
+      const a = app(offline);
+      const started = performance.now();
+      for (let i = 0; i < 20; i++) expect((await a.request('/slow-fail')).status).toBe(500);
+      expect((performance.now() - started) / 20).toBeLessThan(200);
+      expect(await offline.flush(500)).toEqual(expect.any(Boolean));
+    } finally {
+      await offline.close(500);
+      errors = initErrors({
+        dsn: ingest.dsn,
+        service: { name: 'analytics', environment: 'production' },
+      });
+    }
+  });
+});
+
+describe('errors with our OpenTelemetry provider', () => {
+  it('leaves the provider ours: Sentry registers none, so there is one set of spans', () => {
+    const global = trace.getTracerProvider() as { getDelegate?: () => unknown };
+    expect(global.getDelegate?.()).toBe(provider);
+  });
+});
+
+describe('problem+json responses', () => {
+  const problem = async (res: Response) => {
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    return (await res.json()) as Record<string, unknown>;
+  };
+
+  it('400 for a body that is not JSON', async () => {
+    const res = await app(errors).request('/events', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'req-400' },
+      body: '{"events": [',
+    });
+    expect(res.status).toBe(400);
+    expect(await problem(res)).toEqual({
+      type: 'about:blank',
+      title: 'Bad Request',
+      status: 400,
+      code: 'MALFORMED_JSON',
+      detail: 'The body is not valid JSON.',
+      instance: '/events',
+      request_id: 'req-400',
+    });
+  });
+
+  it('404 for an unknown route', async () => {
+    const res = await app(errors).request('/nowhere', { headers: { 'x-request-id': 'req-404' } });
+    expect(await problem(res)).toMatchObject({
+      status: 404,
+      title: 'Not Found',
+      request_id: 'req-404',
+      instance: '/nowhere',
+    });
+  });
+
+  it('413 for a body over the limit', async () => {
+    const res = await app(errors).request('/upload', { method: 'POST', body: 'x'.repeat(100) });
+    expect(res.status).toBe(413);
+    expect(await problem(res)).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
+  });
+
+  it('422 with the field path of every zod issue', async () => {
+    const res = await app(errors).request('/events', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ events: [{ credits: 1 }, { credits: 'ten' }] }),
+    });
+    expect(res.status).toBe(422);
+    expect(await problem(res)).toMatchObject({
+      status: 422,
+      code: 'VALIDATION_FAILED',
+      errors: [{ path: 'events.1.credits', message: expect.stringContaining('number') }],
+    });
+  });
+
+  it('500 in production: no internal message or stack, the request id present', async () => {
+    const res = await app(errors).request('/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'req-500' },
+      body: '{}',
+    });
+    const body = await problem(res);
+    expect(body).toEqual({
+      type: 'about:blank',
+      title: 'Internal Server Error',
+      status: 500,
+      code: 'INTERNAL_SERVER_ERROR',
+      instance: '/login',
+      request_id: 'req-500',
+    });
+    expect(JSON.stringify(body)).not.toMatch(/postgres|refused|at /);
+  });
+
+  it('500 in development shows the message, to the developer', async () => {
+    const res = await app(errors, true).request('/slow-fail');
+    expect(await problem(res)).toMatchObject({ status: 500, detail: 'analytics cache corrupted' });
+  });
+});

@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { runWithContext } from '@obs/core';
+import { initErrors, type ErrorTracker } from './init';
+import { startSentryIngest, type SentryIngest } from './sentry-ingest.fixture';
+import { HttpError } from './http-error';
+
+let ingest: SentryIngest;
+let errors: ErrorTracker;
+const seen: unknown[] = [];
+beforeAll(async () => {
+  ingest = await startSentryIngest();
+  errors = initErrors({
+    dsn: ingest.dsn,
+    ignoreErrors: ['ECONNRESET'],
+    beforeSend: (event) => {
+      seen.push(event.extra);
+      return event.tags?.drop ? null : event;
+    },
+  });
+});
+afterAll(async () => {
+  await errors.close(1000);
+  await ingest.close();
+});
+beforeEach(() => {
+  ingest.events.length = 0;
+  seen.length = 0;
+});
+
+async function sent(n: number) {
+  await errors.flush(2000);
+  await ingest.waitFor(n);
+  return ingest.events;
+}
+
+describe('captureError', () => {
+  it('adds the caller’s tags and extra (redacted before the user’s beforeSend sees them)', async () => {
+    runWithContext({ requestId: 'req-1', userId: 'u-7', workspaceId: 'w-3' }, () =>
+      errors.captureError(new Error('credit ledger out of balance'), {
+        tags: { job: 'rollup' },
+        extra: { batch: 17, api_key: 'k-live-123' },
+      }),
+    );
+    const [event] = await sent(1);
+    expect(event).toMatchObject({
+      user: { id: 'u-7' },
+      tags: { job: 'rollup', request_id: 'req-1', workspace_id: 'w-3' },
+      extra: { batch: 17, api_key: '[REDACTED]' },
+    });
+    expect(seen).toEqual([{ batch: 17, api_key: '[REDACTED]' }]);
+  });
+
+  it('drops what the user’s beforeSend drops, ignored errors, and 4xx HttpErrors', async () => {
+    errors.captureError(new Error('dropped by hook'), { tags: { drop: true } });
+    errors.captureError(new Error('read ECONNRESET'));
+    expect(errors.captureError(new HttpError(404))).toBeUndefined();
+    errors.captureError(new Error('kept'));
+    const events = await sent(1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(events.map((e) => e.exception.values[0]!.value)).toEqual(['kept']);
+  });
+
+  it('attaches the request’s own warn-and-above log records as breadcrumbs, never another request’s', async () => {
+    const log = (requestId: string, level: string, message: string) =>
+      runWithContext({ requestId }, () =>
+        errors.breadcrumbs.write({
+          level,
+          time: Date.now(),
+          line: JSON.stringify({ level, message, logger: 'db', password: 'x' }),
+        }),
+      );
+    log('req-a', 'info', 'not a breadcrumb');
+    log('req-a', 'warn', 'pool nearly exhausted');
+    log('req-b', 'error', 'other request');
+    runWithContext({ requestId: 'req-a' }, () => errors.captureError(new Error('query timed out')));
+    const [event] = await sent(1);
+    const crumbs = (event!.breadcrumbs ?? []).filter((c) => c.category?.startsWith('log'));
+    expect(crumbs).toEqual([
+      expect.objectContaining({
+        message: 'pool nearly exhausted',
+        level: 'warning',
+        category: 'log.db',
+      }),
+    ]);
+  });
+});
+
+describe('initErrors without a DSN', () => {
+  it('is a working no-op that never throws', async () => {
+    const saved = process.env.SENTRY_DSN;
+    delete process.env.SENTRY_DSN;
+    try {
+      const off = initErrors();
+      expect(off.enabled).toBe(false);
+      expect(off.captureError(new Error('x'))).toBeUndefined();
+      expect(await off.flush()).toBe(true);
+    } finally {
+      if (saved !== undefined) process.env.SENTRY_DSN = saved;
+    }
+  });
+
+  it('rejects bad options, naming them', () => {
+    for (const [options, option] of [
+      [{ dsn: 'not a dsn' }, 'dsn'],
+      [{ sampleRate: 3 }, 'sampleRate'],
+      [{ ignoreStatuses: ['404'] }, 'ignoreStatuses.0'],
+      [{ beforeSend: 'yes' }, 'beforeSend'],
+      [{ openTelemetry: 'maybe' }, 'openTelemetry'],
+    ] as const) {
+      expect(() => initErrors(options as never)).toThrow(
+        expect.objectContaining({ code: 'CONFIG_INVALID', option }),
+      );
+    }
+  });
+});

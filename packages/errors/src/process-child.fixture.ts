@@ -1,0 +1,16 @@
+// Run as a child process by process.test.ts: installs the handlers, then fails the way argv says.
+import { initErrors } from './init';
+import { installProcessHandlers } from './process';
+
+const errors = initErrors({ dsn: process.env.TEST_DSN });
+installProcessHandlers({
+  errors,
+  flushTimeoutMs: 3000,
+  log: (error, kind) => {
+    process.stdout.write(`logged ${kind}: ${(error as Error).message}\n`);
+  },
+});
+setTimeout(() => {
+  if (process.argv[2] === 'rejection') void Promise.reject(new Error('nobody awaited this'));
+  else throw new Error('nobody caught this');
+}, 10);

@@ -1,0 +1,109 @@
+// A local Sentry ingest endpoint for tests: accepts envelopes at /api/<project>/envelope/ and
+// decodes them as Sentry's relay does (newline-separated headers and items, `length` when given,
+// gzip when the SDK compressed), keeping the error events.
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+
+/** The parts of a decoded error event the tests read. */
+export interface ReceivedEvent {
+  event_id: string;
+  level?: string;
+  environment?: string;
+  release?: string;
+  message?: string;
+  tags: Record<string, string | number | boolean>;
+  user?: { id?: string };
+  extra?: Record<string, unknown>;
+  contexts: { trace: { trace_id: string; span_id: string } };
+  exception: { values: { type: string; value: string }[] };
+  request: { url?: string; method?: string; headers: Record<string, string>; data?: string };
+  breadcrumbs?: { message?: string; level?: string; category?: string }[];
+}
+
+export interface SentryIngest {
+  dsn: string;
+  events: ReceivedEvent[];
+  requests: IncomingHttpHeaders[];
+  /** Resolves once `n` events have arrived (or rejects after `timeoutMs`). */
+  waitFor(n: number, timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Items of an envelope: [item header, payload] pairs after the envelope header. */
+export function decodeEnvelope(body: Buffer): {
+  header: unknown;
+  items: [Record<string, unknown>, Buffer][];
+} {
+  let at = 0;
+  const line = (): Buffer => {
+    const end = body.indexOf(0x0a, at);
+    const out = body.subarray(at, end < 0 ? body.length : end);
+    at = end < 0 ? body.length : end + 1;
+    return out;
+  };
+  const header: unknown = JSON.parse(line().toString('utf8'));
+  const items: [Record<string, unknown>, Buffer][] = [];
+  while (at < body.length) {
+    const itemHeader = JSON.parse(line().toString('utf8')) as Record<string, unknown>;
+    let payload: Buffer;
+    if (typeof itemHeader.length === 'number') {
+      payload = body.subarray(at, at + itemHeader.length);
+      at += itemHeader.length;
+      if (body[at] === 0x0a) at++;
+    } else payload = line();
+    items.push([itemHeader, payload]);
+  }
+  return { header, items };
+}
+
+export async function startSentryIngest(): Promise<SentryIngest> {
+  const events: ReceivedEvent[] = [];
+  const requests: IncomingHttpHeaders[] = [];
+  const waiters: (() => void)[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      requests.push(req.headers);
+      let body = Buffer.concat(chunks);
+      if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
+      if (!/^\/api\/\d+\/envelope\/?/.test(req.url ?? '')) {
+        res.writeHead(404).end();
+        return;
+      }
+      try {
+        for (const [itemHeader, payload] of decodeEnvelope(body).items) {
+          if (itemHeader.type === 'event')
+            events.push(JSON.parse(payload.toString('utf8')) as ReceivedEvent);
+        }
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        waiters.splice(0).forEach((wake) => wake());
+      } catch {
+        res.writeHead(400).end();
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    dsn: `http://publickey@127.0.0.1:${port}/1`,
+    events,
+    requests,
+    async waitFor(n, timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs;
+      while (events.length < n) {
+        if (Date.now() > deadline) throw new Error(`expected ${n} events, got ${events.length}`);
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, 50);
+        });
+      }
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
