@@ -9,11 +9,12 @@
 //
 // First in-process (app.fetch in a loop, under @hono/node-server's Request/Response, medians of
 // interleaved rounds), then, where wrk is installed, over loopback HTTP.
-import { execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
+import { wrkInstalled, wrkMicroseconds } from '../../../scripts/bench-wrk';
 import { benchApp, CONTENDERS, type Contender } from './apps';
+
+const serverScript = new URL('./server.ts', import.meta.url).pathname;
 
 type Position = 'first' | 'after';
 const POSITIONS: Position[] = ['first', 'after'];
@@ -64,46 +65,6 @@ async function inProcess(): Promise<void> {
   );
 }
 
-function wrkInstalled(): Promise<boolean> {
-  return new Promise((resolve) =>
-    execFile('wrk', ['--version'], (err) =>
-      resolve(!err || (err as { code?: unknown }).code !== 'ENOENT'),
-    ),
-  );
-}
-
-async function wrk(who: Contender | 'bare', position: Position, port: number): Promise<number> {
-  const server = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      '--conditions=@obs/source',
-      new URL('./server.ts', import.meta.url).pathname,
-      who,
-      position,
-      String(port),
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  try {
-    await once(server.stdout, 'data');
-    const url = `http://127.0.0.1:${port}/api/v1/workspaces/w1`;
-    const run = (seconds: number) =>
-      new Promise<number>((resolve, reject) =>
-        execFile('wrk', ['-t1', '-c32', `-d${seconds}s`, url], (err, out) => {
-          const rate = /Requests\/sec:\s+([\d.]+)/.exec(out)?.[1];
-          if (err || !rate || / Non-2xx| Socket errors/.test(out)) reject(err ?? new Error(out));
-          else resolve(Number(rate));
-        }),
-      );
-    await run(2); // warm-up
-    return 1e6 / (await run(5)); // µs per request
-  } finally {
-    server.kill();
-  }
-}
-
 async function overLoopback(): Promise<void> {
   if (!(await wrkInstalled())) {
     console.log('\n(wrk not installed: loopback HTTP measure skipped; apt-get install wrk)');
@@ -116,7 +77,10 @@ async function overLoopback(): Promise<void> {
       for (const who of ['bare', ...CONTENDERS] as const) {
         if (position === 'after' && who === 'bare') continue;
         const key = `${position}/${who}`;
-        runs.set(key, [...(runs.get(key) ?? []), await wrk(who, position, port++)]);
+        runs.set(key, [
+          ...(runs.get(key) ?? []),
+          await wrkMicroseconds(serverScript, [who, position], port++),
+        ]);
       }
   }
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;

@@ -1,97 +1,97 @@
 // Per-request cost of the tracing middleware (issue 5): ours at 100% and at 10% sampling, side by
-// side with @hono/otel and a hand-written span per request, on the same app, batch processor into
-// an in-memory exporter. Targets: ours at 100% ≥ 1.3× @hono/otel's throughput; ours at 10% within
-// 15% of bare Hono. app.fetch() in a loop under @hono/node-server's Request/Response, interleaved
-// rounds, medians.
+// side with @hono/otel, a hand-written span per request and bare Hono, on the same app, batch
+// processor into a counting exporter. Targets: ours at 100% ≥ 1.3× @hono/otel's throughput; ours
+// at 10% within 15% of bare Hono's.
+//
+// First in-process (app.fetch in a loop, under @hono/node-server's Request/Response and with the
+// `{ incoming }` env node-server passes, interleaved rounds, medians), then, where wrk is
+// installed, over loopback HTTP — the measure a throughput target is about.
 import { getRequestListener } from '@hono/node-server';
-import { httpInstrumentationMiddleware } from '@hono/otel';
-import { context, SpanKind, trace } from '@opentelemetry/api';
-import { ExportResultCode } from '@opentelemetry/core';
-import { BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace';
-import { Hono, type MiddlewareHandler } from 'hono';
-import { initTracing, type Tracing } from '../src/index';
-import { tracing } from '../src/hono/index';
+import type { Hono } from 'hono';
+import { wrkInstalled, wrkMicroseconds } from '../../../scripts/bench-wrk';
+import { benchApp, CONTENDERS, LABELS, setUp, sink, type Contender } from './apps';
 
 getRequestListener(() => new Response('')); // node-server's lightweight Request/Response globals
 
-/** Counts what it is given and keeps nothing, so memory stays flat over millions of spans. */
-const sink: SpanExporter & { count: number } = {
-  count: 0,
-  export(spans, done) {
-    this.count += spans.length;
-    done({ code: ExportResultCode.SUCCESS });
-  },
-  shutdown: () => Promise.resolve(),
-};
-
-function app(middleware?: MiddlewareHandler): Hono {
-  const a = new Hono();
-  if (middleware) a.use(middleware);
-  a.get('/api/v1/workspaces/:id', (c) => c.json({ id: c.req.param('id') }));
-  return a;
+function report(title: string, us: Record<Contender, number>): void {
+  console.log(`\n${title}`);
+  for (const who of CONTENDERS)
+    console.log(
+      `  ${LABELS[who].padEnd(26)} ${us[who].toFixed(2)} µs  ${Math.round(1e6 / us[who])}/s`,
+    );
+  const throughput = (who: Contender) => 1e6 / us[who];
+  console.log(
+    `  → ours at 100% = ${(throughput('ours-100') / throughput('hono-otel')).toFixed(2)}× @hono/otel's throughput (target ≥ 1.30); ` +
+      `ours at 10% = ${((1 - throughput('ours-10') / throughput('bare')) * 100).toFixed(1)}% below bare Hono (target ≤ 15%)`,
+  );
 }
 
-const manual: MiddlewareHandler = async (c, next) => {
-  const span = trace
-    .getTracer('manual')
-    .startSpan(`${c.req.method} ${c.req.path}`, { kind: SpanKind.SERVER });
-  try {
-    await context.with(trace.setSpan(context.active(), span), next);
-  } finally {
-    span.setAttribute('http.response.status_code', c.res.status);
-    span.end();
+async function inProcess(): Promise<void> {
+  // What @hono/node-server hands the app as c.env: Node's parsed headers and the socket.
+  const env = {
+    incoming: {
+      headers: { host: 'localhost:3000', 'user-agent': 'bench' },
+      socket: { remoteAddress: '127.0.0.1' },
+    },
+  };
+  const requests = Array.from(
+    { length: 50 },
+    (_, i) => new Request(`http://localhost:3000/api/v1/workspaces/w${i}`),
+  );
+  const apps = Object.fromEntries(CONTENDERS.map((who) => [who, benchApp(who)])) as Record<
+    Contender,
+    Hono
+  >;
+  const N = 100_000;
+  const measure = async (who: Contender, n: number): Promise<number> => {
+    const t = setUp(who);
+    globalThis.gc?.();
+    const started = performance.now();
+    for (let i = 0; i < n; i++) await apps[who].fetch(requests[i % requests.length]!, env);
+    const us = ((performance.now() - started) * 1000) / n;
+    await t.shutdown();
+    return us;
+  };
+  for (const who of CONTENDERS) await measure(who, 20_000); // warm up
+  const rounds = Object.fromEntries(CONTENDERS.map((who) => [who, [] as number[]])) as Record<
+    Contender,
+    number[]
+  >;
+  for (let round = 0; round < 5; round++)
+    for (const who of CONTENDERS) rounds[who].push(await measure(who, N));
+  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[xs.length >> 1]!;
+  report(
+    'in-process, app.fetch() in a loop (µs per request, median of 5 rounds of 100k):',
+    Object.fromEntries(CONTENDERS.map((who) => [who, median(rounds[who])])) as Record<
+      Contender,
+      number
+    >,
+  );
+  console.log(`  (${sink.count} spans exported)`);
+}
+
+async function overLoopback(): Promise<void> {
+  if (!(await wrkInstalled())) {
+    console.log('\n(wrk not installed: loopback HTTP measure skipped; apt-get install wrk)');
+    return;
   }
-};
-
-const requests = Array.from(
-  { length: 50 },
-  (_, i) =>
-    new Request(`http://localhost/api/v1/workspaces/w${i}`, { headers: { 'user-agent': 'bench' } }),
-);
-const N = 100_000;
-async function loop(a: Hono, n: number): Promise<void> {
-  for (let i = 0; i < n; i++) await a.fetch(requests[i % requests.length]!);
+  const script = new URL('./server.ts', import.meta.url).pathname;
+  const runs = Object.fromEntries(CONTENDERS.map((who) => [who, [] as number[]])) as Record<
+    Contender,
+    number[]
+  >;
+  let port = 18_500;
+  for (let round = 0; round < 3; round++)
+    for (const who of CONTENDERS) runs[who].push(await wrkMicroseconds(script, [who], port++));
+  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[xs.length >> 1]!;
+  report(
+    'loopback HTTP, wrk -t1 -c32 under @hono/node-server (µs per request, median of 3 runs):',
+    Object.fromEntries(CONTENDERS.map((who) => [who, median(runs[who])])) as Record<
+      Contender,
+      number
+    >,
+  );
 }
 
-// Each contender runs under the sampling it needs; the provider is set up anew for each.
-const contenders: [string, number, Hono][] = [
-  ['bare Hono', 1, app()],
-  ['manual span per request', 1, app(manual)],
-  ['@hono/otel', 1, app(httpInstrumentationMiddleware({ serviceName: 'bench' }))],
-  ['@obs/tracing 100%', 1, app(tracing())],
-  ['@obs/tracing 10%', 0.1, app(tracing())],
-];
-async function measure(ratio: number, a: Hono, n: number): Promise<number> {
-  // The sink behind a batch processor, as in production, after our redaction step.
-  const batch = new BatchSpanProcessor({
-    exporter: sink,
-    maxQueueSize: 2048,
-    scheduledDelayMillis: 200,
-  });
-  const t: Tracing = initTracing({ exporter: 'none', sampleRatio: ratio, spanProcessors: [batch] });
-  globalThis.gc?.();
-  const started = performance.now();
-  await loop(a, n);
-  const us = ((performance.now() - started) * 1000) / n;
-  await t.shutdown();
-  return us;
-}
-
-for (const [, ratio, a] of contenders) await measure(ratio, a, 30_000); // warm up
-const rounds = new Map<string, number[]>();
-for (let round = 0; round < 5; round++)
-  for (const [name, ratio, a] of contenders)
-    rounds.set(name, [...(rounds.get(name) ?? []), await measure(ratio, a, N)]);
-const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[xs.length >> 1]!;
-const us = Object.fromEntries([...rounds].map(([name, xs]) => [name, median(xs)]));
-console.log('µs per request (median of 5 rounds of 100k requests), and requests/s:');
-for (const [name, value] of Object.entries(us))
-  console.log(`  ${name.padEnd(26)} ${value.toFixed(2)} µs  ${Math.round(1e6 / value)}/s`);
-const throughput = (name: string) => 1e6 / us[name]!;
-console.log(
-  `\n@obs/tracing at 100% = ${(throughput('@obs/tracing 100%') / throughput('@hono/otel')).toFixed(2)}× @hono/otel's throughput (target ≥ 1.30)`,
-);
-console.log(
-  `@obs/tracing at 10% = ${((1 - throughput('@obs/tracing 10%') / throughput('bare Hono')) * 100).toFixed(1)}% below bare Hono (target ≤ 15%)`,
-);
-console.log(`(${sink.count} spans exported)`);
+await inProcess();
+await overLoopback();

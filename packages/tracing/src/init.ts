@@ -18,6 +18,7 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { reportInternalError, type ServiceInfo } from '@obs/core';
+import { DecidedRootSampler } from './root-sampling';
 import { registeredProvider, SCOPE } from './spans';
 import {
   resolveOptions,
@@ -51,6 +52,27 @@ export interface Tracing {
 
 const STATE = Symbol.for('@obs/tracing.state');
 const holder = globalThis as unknown as { [STATE]?: Tracing };
+/** What the middleware needs to decide root spans itself, per set-up tracing. */
+const roots = new WeakMap<Tracing, { provider: NodeTracerProvider; ratio: number }>();
+
+/**
+ * The share of new (root) traces our sampler records. A root decision on a random trace id is a
+ * coin toss with that probability, so the middleware can toss it before any id exists.
+ */
+function rootRatio(choice: SamplerChoice): number {
+  if (choice.kind === 'ratio') return choice.ratio;
+  return choice.kind === 'always_on' ? 1 : 0;
+}
+
+/**
+ * The root sampling ratio, when our provider is the one registered (with another provider, e.g.
+ * Sentry's, the middleware goes through the global API only).
+ */
+export function ourRootRatio(): number | undefined {
+  const current = holder[STATE];
+  const root = current && roots.get(current);
+  return root && registeredProvider() === root.provider ? root.ratio : undefined;
+}
 
 function sampler(choice: SamplerChoice): Sampler {
   const root =
@@ -167,7 +189,7 @@ export function initTracing(options: TracingOptions = {}): Tracing {
       'process.runtime.version': process.versions.node,
       'telemetry.sdk.language': 'nodejs',
     }),
-    sampler: sampler(o.sampler),
+    sampler: new DecidedRootSampler(sampler(o.sampler)),
     spanProcessors: processors,
   });
   // Export errors come here from the SDK: one line per cause per minute, never thrown.
@@ -205,5 +227,6 @@ export function initTracing(options: TracingOptions = {}): Tracing {
     },
   };
   holder[STATE] = tracing;
+  roots.set(tracing, { provider, ratio: rootRatio(o.sampler) });
   return tracing;
 }

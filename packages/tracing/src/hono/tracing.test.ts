@@ -169,17 +169,59 @@ describe('tracing() server spans', () => {
 });
 
 describe('tracing() sampled out', () => {
-  it('records nothing, still gives children the unsampled parent, and answers', async () => {
+  async function withRatio(ratio: number, run: (t: Tracing) => Promise<void>) {
     await tracer.shutdown();
-    const off = initTracing({ exporter: 'memory', processor: 'simple', sampleRatio: 0 });
+    const t = initTracing({ exporter: 'memory', processor: 'simple', sampleRatio: ratio });
     try {
-      const res = await app({ responseHeader: true }).request('/nested');
-      expect(res.status).toBe(200);
-      expect(res.headers.get('traceparent')).toMatch(/-00$/);
-      expect(off.memory!.getFinishedSpans()).toEqual([]);
+      await run(t);
     } finally {
-      await off.shutdown();
+      await t.shutdown();
       tracer = initTracing({ exporter: 'memory', processor: 'simple', sampleRatio: 1 });
     }
+  }
+
+  it('records nothing, yet logs and children still see one trace id, unsampled', async () => {
+    await withRatio(0, async (t) => {
+      const a = new Hono();
+      a.use(tracing({ responseHeader: true }));
+      a.get('/work', async (c) => {
+        const outer = getTraceIds();
+        const inner = await withSpan('child', () => Promise.resolve(getTraceIds()));
+        return c.json({ outer, inner });
+      });
+      const res = await a.request('/work');
+      const { outer, inner } = (await res.json()) as Record<
+        string,
+        { traceId: string; traceFlags: number }
+      >;
+      expect(outer).toMatchObject({
+        traceId: expect.stringMatching(/^[0-9a-f]{32}$/),
+        traceFlags: 0,
+      });
+      expect(inner!.traceId).toBe(outer!.traceId);
+      expect(res.headers.get('traceparent')).toBe(
+        `00-${outer!.traceId}-${(outer as unknown as { spanId: string }).spanId}-00`,
+      );
+      expect(t.memory!.getFinishedSpans()).toEqual([]);
+    });
+  });
+
+  it('still records a request whose caller sampled it (parent-based)', async () => {
+    await withRatio(0, async (t) => {
+      await app().request('/api/v1/workspaces/w1', {
+        headers: { traceparent: `00-${TRACE}-${PARENT}-01` },
+      });
+      expect(t.memory!.getFinishedSpans().map((s) => s.spanContext().traceId)).toEqual([TRACE]);
+    });
+  });
+
+  it('records about the configured share of new traces', async () => {
+    await withRatio(0.5, async (t) => {
+      const a = app();
+      for (let i = 0; i < 1000; i++) await a.request('/api/v1/workspaces/w1');
+      const recorded = t.memory!.getFinishedSpans().length;
+      expect(recorded).toBeGreaterThan(400);
+      expect(recorded).toBeLessThan(600);
+    });
   });
 });
