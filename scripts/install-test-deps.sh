@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # System packages the test suite uses, from Debian: promtool (package prometheus) judges the
-# metrics exposition format. Idempotent; needs root (CI and these machines run as root).
+# metrics exposition format; redis-server and PostgreSQL 15 back the health checks' tests (each
+# test starts its own server on 127.0.0.1 and stops it). Idempotent; needs root (CI and these
+# machines run as root).
 set -euo pipefail
 missing=()
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+[ -x /usr/lib/postgresql/15/bin/postgres ] || missing+=(postgresql-15)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -11,3 +15,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   timeout 600 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 promtool --version | head -1
+redis-server --version
+/usr/lib/postgresql/15/bin/postgres --version

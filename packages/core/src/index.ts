@@ -8,7 +8,7 @@ export { isValidRequestId, generateRequestId, resolveRequestId } from './request
 export { httpMethodLabel, OTHER_HTTP_METHOD } from './http-method';
 export { createRedactor, DEFAULT_REDACT_PATHS } from './redact';
 export type { Redactor, RedactorOptions, Censor } from './redact';
-export { sensitiveKeyMatcher, redactQuery, redactUrl } from './redact-url';
+export { sensitiveKeyMatcher, redactQuery, redactUrl, redactCredentials } from './redact-url';
 export { ObsError, ObsConfigError, isObsError, configErrorFromIssues } from './errors';
 export type { ObsErrorCode, ConfigIssue } from './errors';
 export { setInternalErrorHandler, reportInternalError } from './internal-errors';

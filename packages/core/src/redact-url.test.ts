@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { redactQuery, redactUrl, sensitiveKeyMatcher } from './redact-url';
+import { redactCredentials, redactQuery, redactUrl, sensitiveKeyMatcher } from './redact-url';
 
 describe('sensitiveKeyMatcher', () => {
   it('asks core’s policy about one key, plus the caller’s paths', () => {
@@ -27,5 +27,16 @@ describe('redactQuery and redactUrl', () => {
       'https://REDACTED:REDACTED@db.example.com/x?password=REDACTED&a=1',
     );
     expect(redactUrl('not a url?token=1')).toBe('not a url');
+  });
+});
+
+describe('redactCredentials', () => {
+  it('removes the passwords of URLs quoted in free text, and nothing else', () => {
+    expect(
+      redactCredentials('connect postgres://app:s3cret@db:5432/prod and redis://:pw@cache failed'),
+    ).toBe('connect postgres://app:REDACTED@db:5432/prod and redis://:REDACTED@cache failed');
+    expect(redactCredentials('see https://example.com/a:b@c')).toBe(
+      'see https://example.com/a:b@c',
+    );
   });
 });

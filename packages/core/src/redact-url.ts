@@ -64,3 +64,14 @@ export function redactUrl(url: string, isSensitive = defaultMatcher): string {
   const base = parsed.href.slice(0, parsed.href.length - parsed.search.length - parsed.hash.length);
   return query ? `${base}?${redactQuery(query, isSensitive)}` : base;
 }
+
+/** `scheme://user:password@` anywhere in free text (an error message, a log line). */
+const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:@/]*):[^\s@/]+@/gi;
+
+/**
+ * Free text with the passwords of URLs in it replaced: `connect postgres://app:s3cret@db failed`
+ * → `connect postgres://app:REDACTED@db failed`. For messages that may quote a connection string.
+ */
+export function redactCredentials(text: string): string {
+  return text.replace(URL_PASSWORD, '$1:REDACTED@');
+}

@@ -1,5 +1,11 @@
 import type { Breadcrumb, ErrorEvent } from '@sentry/node';
-import { createRedactor, redactQuery, redactUrl, sensitiveKeyMatcher } from '@obs/core';
+import {
+  createRedactor,
+  redactCredentials,
+  redactQuery,
+  redactUrl,
+  sensitiveKeyMatcher,
+} from '@obs/core';
 
 /** A request body as Sentry carries it: a JSON or form string, or an object. */
 function scrubBody(
@@ -30,10 +36,6 @@ function scrubQuery(
     return (query as [string, string][]).map(([k, v]) => [k, isSensitive(k) ? 'REDACTED' : v]);
   return redact(query);
 }
-
-/** `postgres://app:secret@db` → `postgres://app:REDACTED@db`, wherever it appears in a message. */
-const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:@/]+):[^\s@/]+@/gi;
-const hidePasswords = (text: string) => text.replace(URL_PASSWORD, '$1:REDACTED@');
 
 /**
  * Every event through core's redaction policy before anyone's `beforeSend`: request headers,
@@ -79,11 +81,11 @@ export function createScrubber(paths: readonly string[]): {
         out.exception = {
           ...out.exception,
           values: out.exception.values.map((value) =>
-            value.value ? { ...value, value: hidePasswords(value.value) } : value,
+            value.value ? { ...value, value: redactCredentials(value.value) } : value,
           ),
         };
       }
-      if (out.message) out.message = hidePasswords(out.message);
+      if (out.message) out.message = redactCredentials(out.message);
       if (out.extra) out.extra = redact(out.extra) as Record<string, unknown>;
       if (out.contexts) out.contexts = redact(out.contexts) as ErrorEvent['contexts'];
       if (out.tags) out.tags = redact(out.tags) as ErrorEvent['tags'];
