@@ -3,6 +3,8 @@ import { redactCredentials, redactQuery, redactUrl, sensitiveKeyMatcher } from '
 
 describe('sensitiveKeyMatcher', () => {
   it('asks core’s policy about one key, plus the caller’s paths', () => {
+    expect(sensitiveKeyMatcher(['user.email'])('user.email')).toBe(true);
+    expect(sensitiveKeyMatcher(['**.email'])('enduser.email')).toBe(true);
     const sensitive = sensitiveKeyMatcher(['**.*ssn*']);
     expect(
       ['app.api_key', 'http.request.header.authorization', 'user.ssn', 'password'].map(sensitive),
@@ -16,6 +18,12 @@ describe('sensitiveKeyMatcher', () => {
 });
 
 describe('redactQuery and redactUrl', () => {
+  it('redacts signatures, OAuth codes and array-style keys too', () => {
+    expect(redactQuery('X-Amz-Signature=abc&Signature=s&sig=1&code=c&token[]=t&page=2')).toBe(
+      'X-Amz-Signature=REDACTED&Signature=REDACTED&sig=REDACTED&code=REDACTED&token[]=REDACTED&page=2',
+    );
+  });
+
   it('replaces the values of sensitive query keys, encoded or not', () => {
     expect(redactQuery('limit=5&api_key=s3cret&access%5Ftoken=t&flag')).toBe(
       'limit=5&api_key=REDACTED&access%5Ftoken=REDACTED&flag',

@@ -16,8 +16,16 @@ export function sensitiveKeyMatcher(paths: readonly string[] = []): (key: string
   return (key) => {
     let sensitive = decided.get(key);
     if (sensitive === undefined) {
-      const probe = redact({ [key]: 0 }) as Record<string, unknown>;
-      sensitive = probe[key] !== 0;
+      // The key as one name (`app.api_key`), and its dots as levels (`user.email` against a
+      // `user.email` or `**.email` path).
+      const flat = redact({ [key]: 0 }) as Record<string, unknown>;
+      const segments = key.split('.');
+      let nested: unknown = 0;
+      for (let i = segments.length - 1; i >= 0; i--) nested = { [segments[i]!]: nested };
+      let leaf: unknown = redact(nested);
+      for (const segment of segments)
+        leaf = (leaf as Record<string, unknown> | undefined)?.[segment];
+      sensitive = flat[key] !== 0 || leaf !== 0;
       if (decided.size >= MAX_KEYS) decided.clear();
       decided.set(key, sensitive);
     }
@@ -26,6 +34,23 @@ export function sensitiveKeyMatcher(paths: readonly string[] = []): (key: string
 }
 
 const defaultMatcher = sensitiveKeyMatcher();
+
+/**
+ * Query parameters that carry credentials beyond the key policy: signed-URL signatures and
+ * credentials (AWS, Google Cloud), OAuth codes.
+ */
+const QUERY_SECRETS = new Set([
+  'sig',
+  'signature',
+  'x-goog-signature',
+  'x-goog-credential',
+  'awsaccesskeyid',
+  'x-amz-signature',
+  'x-amz-credential',
+  'x-amz-security-token',
+  'code',
+  'client_secret',
+]);
 
 /**
  * A query string (without `?`) with the values of sensitive keys replaced by `REDACTED`, as the
@@ -43,7 +68,9 @@ export function redactQuery(query: string, isSensitive = defaultMatcher): string
       // keep the raw name: it is still checked against the policy
     }
     if (out !== '') out += '&';
-    out += at >= 0 && isSensitive(name) ? `${pair.slice(0, at)}=REDACTED` : pair;
+    const bare = name.toLowerCase().replace(/\[\]$/, ''); // token[] is token
+    const secret = QUERY_SECRETS.has(bare) || isSensitive(name) || isSensitive(bare);
+    out += at >= 0 && secret ? `${pair.slice(0, at)}=REDACTED` : pair;
   }
   return out;
 }
@@ -67,11 +94,16 @@ export function redactUrl(url: string, isSensitive = defaultMatcher): string {
 
 /** `scheme://user:password@` anywhere in free text (an error message, a log line). */
 const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:@/]*):[^\s@/]+@/gi;
+/** A query string inside a URL in free text. */
+const URL_QUERY = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s?#"'<>]*\?)([^\s#"'<>]+)/gi;
 
 /**
- * Free text with the passwords of URLs in it replaced: `connect postgres://app:s3cret@db failed`
- * → `connect postgres://app:REDACTED@db failed`. For messages that may quote a connection string.
+ * Free text with the secrets of URLs in it replaced: passwords (`postgres://app:REDACTED@db`)
+ * and sensitive query values (`https://api/x?api_key=REDACTED`). For messages that may quote a
+ * connection string or a signed URL.
  */
 export function redactCredentials(text: string): string {
-  return text.replace(URL_PASSWORD, '$1:REDACTED@');
+  return text
+    .replace(URL_PASSWORD, '$1:REDACTED@')
+    .replace(URL_QUERY, (_all, head: string, query: string) => head + redactQuery(query));
 }

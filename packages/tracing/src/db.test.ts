@@ -22,12 +22,27 @@ describe('sanitizeSql', () => {
       'INSERT INTO events (id, credits) VALUES (?, ?), (?, ?)',
     ],
     [
-      `SELECT "user_id", col1 FROM t2 WHERE id = $1 AND name = 'it''s'`,
-      'SELECT "user_id", col1 FROM t2 WHERE id = $1 AND name = ?',
+      `SELECT user_id, col1 FROM t2 WHERE id = $1 AND name = 'it''s'`,
+      'SELECT user_id, col1 FROM t2 WHERE id = $1 AND name = ?',
     ],
     [`UPDATE k SET v = 0xFF, body = $$secret$$`, 'UPDATE k SET v = ?, body = ?'],
+    [
+      `SELECT * FROM t WHERE n = 'O\\'Brien' AND m = E'a\\'b c'`,
+      'SELECT * FROM t WHERE n = ? AND m = ?',
+    ],
+    [`SELECT $t$secret$t$, 0b1010, 1_000 -- by alice@example.com`, 'SELECT ?, ?, ? '],
+    [
+      `SELECT /* user 42 */ * FROM users WHERE email = "alice@example.com"`,
+      'SELECT  * FROM users WHERE email = ?',
+    ],
   ])('%s → %s', (statement, expected) => {
     expect(sanitizeSql(statement)).toBe(expected);
+  });
+
+  it('keeps double-quoted identifiers where they are identifiers (PostgreSQL)', () => {
+    expect(sanitizeSql(`SELECT "user_id" FROM t WHERE id = 7`, 'postgresql')).toBe(
+      'SELECT "user_id" FROM t WHERE id = ?',
+    );
   });
 });
 

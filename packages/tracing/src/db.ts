@@ -15,16 +15,28 @@ export interface DbSpanOptions {
   attributes?: Attributes;
 }
 
+/**
+ * Comments, string literals (with '' or backslash escapes, E'' and N'' prefixes), dollar-quoted
+ * bodies (tagged too), double-quoted strings (identifiers in PostgreSQL, strings in MySQL and
+ * SQLite: both replaced, as they may be data), and numbers (decimal, hex, binary, with _).
+ */
 const LITERALS =
-  /'(?:[^']|'')*'|"(?:[^"\\]|\\.)*"|\$\$[\s\S]*?\$\$|(?<![\w$])(?:0x[0-9a-f]+|\d+(?:\.\d+)?(?:e[+-]?\d+)?)\b/gi;
+  /--[^\n]*|\/\*[\s\S]*?\*\/|(?:\b[EN])?'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"|\$([A-Za-z_]\w*)?\$[\s\S]*?\$\1\$|(?<![\w$.])(?:0x[0-9a-f]+|0b[01]+|\d[\d_]*(?:\.\d+)?(?:e[+-]?\d+)?)\b/gi;
 
 /**
  * A statement with its literal values replaced by `?` (strings, numbers, hex, dollar-quoted
  * bodies), so `db.query.text` carries the query's shape and never its data: no user's email in a
  * span. Identifiers in double quotes are kept.
  */
-export function sanitizeSql(statement: string): string {
-  return statement.replace(LITERALS, (literal) => (literal.startsWith('"') ? literal : '?'));
+/** Systems where "…" quotes identifiers (kept); elsewhere (MySQL, SQLite) it may be a string. */
+const QUOTED_IDENTIFIERS = new Set(['postgresql', 'oracle', 'db2', 'mssql', 'cockroachdb']);
+
+export function sanitizeSql(statement: string, system?: string): string {
+  const keepQuoted = system !== undefined && QUOTED_IDENTIFIERS.has(system);
+  return statement.replace(LITERALS, (literal) => {
+    if (literal.startsWith('--') || literal.startsWith('/*')) return '';
+    return literal.startsWith('"') && keepQuoted ? literal : '?';
+  });
 }
 
 function dbAttributes(options: DbSpanOptions): { name: string; attributes: Attributes } {
@@ -32,7 +44,8 @@ function dbAttributes(options: DbSpanOptions): { name: string; attributes: Attri
     options.operation ?? /^\s*(\w+)/.exec(options.statement ?? '')?.[1]?.toUpperCase();
   const attributes: Attributes = { 'db.system.name': options.system, ...options.attributes };
   if (operation) attributes['db.operation.name'] = operation;
-  if (options.statement !== undefined) attributes['db.query.text'] = sanitizeSql(options.statement);
+  if (options.statement !== undefined)
+    attributes['db.query.text'] = sanitizeSql(options.statement, options.system);
   if (options.collection) attributes['db.collection.name'] = options.collection;
   if (options.namespace) attributes['db.namespace'] = options.namespace;
   // The conventions' span name: "{operation} {collection}", else the operation, else the system.
@@ -84,8 +97,9 @@ export function traceCache<T>(options: CacheSpanOptions, fn: () => T): T {
       if (!isRead) return result;
       const note = (value: unknown) =>
         span.setAttribute('cache.hit', value !== undefined && value !== null);
-      if (result instanceof Promise)
-        return result.then((value: unknown) => (note(value), value)) as T;
+      const thenable = result as { then?: unknown } | null;
+      if (typeof thenable?.then === 'function')
+        return Promise.resolve(result).then((value: unknown) => (note(value), value)) as T;
       note(result);
       return result;
     },

@@ -252,3 +252,46 @@ describe('initTracing setup', () => {
     await t.shutdown();
   });
 });
+
+describe('redaction beyond attribute keys', () => {
+  it('scrubs links, exception messages, URL values and the status message before export', async () => {
+    const receiver2 = await startOtlpReceiver();
+    const t = initTracing({ endpoint: receiver2.url, sampleRatio: 1, redactPaths: ['user.email'] });
+    try {
+      withSpan('fetch', (span) => {
+        span.addLink({
+          context: {
+            traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+            spanId: '00f067aa0ba902b7',
+            traceFlags: 1,
+          },
+          attributes: { 'app.api_key': 'SECRET-LINK' },
+        });
+        span.setAttributes({
+          'url.full': 'https://u:pw@api.example.com/x?api_key=SECRET-Q',
+          'user.email': 'a@b.c',
+        });
+        span.recordException(new Error('connect postgres://app:SECRET-PW@db failed'));
+        span.setStatus({ code: SpanStatusCode.ERROR, message: 'postgres://app:SECRET-PW@db down' });
+      });
+      await t.forceFlush();
+    } finally {
+      await t.shutdown();
+      await receiver2.close();
+    }
+    const [span] = receiver2.spans;
+    expect(JSON.stringify(receiver2.spans)).not.toMatch(/SECRET|a@b\.c/);
+    expect(span!.attributes['url.full']).toBe(
+      'https://REDACTED:REDACTED@api.example.com/x?api_key=REDACTED',
+    );
+    expect(span!.events[0]!.attributes['exception.message']).toBe(
+      'connect postgres://app:REDACTED@db failed',
+    );
+  });
+
+  it('rejects a span processor missing a method, instead of failing every request later', () => {
+    expect(() =>
+      initTracing({ spanProcessors: [{ onEnd() {}, shutdown: () => Promise.resolve() }] }),
+    ).toThrow(expect.objectContaining({ option: 'spanProcessors.0' }));
+  });
+});

@@ -3,7 +3,7 @@ import { context, propagation, trace, type Tracer } from '@opentelemetry/api';
 import { setGlobalErrorHandler } from '@opentelemetry/core';
 import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OtlpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { resourceFromAttributes } from '@opentelemetry/resources';
+import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
@@ -53,25 +53,29 @@ export interface Tracing {
 const STATE = Symbol.for('@obs/tracing.state');
 const holder = globalThis as unknown as { [STATE]?: Tracing };
 /** What the middleware needs to decide root spans itself, per set-up tracing. */
-const roots = new WeakMap<Tracing, { provider: NodeTracerProvider; ratio: number }>();
+const roots = new WeakMap<Tracing, { provider: NodeTracerProvider; ratio: number | undefined }>();
 
 /**
  * The share of new (root) traces our sampler records. A root decision on a random trace id is a
  * coin toss with that probability, so the middleware can toss it before any id exists.
  */
-function rootRatio(choice: SamplerChoice): number {
+function rootRatio(choice: SamplerChoice): number | undefined {
+  // Without parent-based sampling, children decide by trace id on their own: the middleware's
+  // coin toss would split traces. Only a parent-based sampler lets the root decide for all.
+  if (!choice.parentBased) return undefined;
   if (choice.kind === 'ratio') return choice.ratio;
   return choice.kind === 'always_on' ? 1 : 0;
 }
 
 /**
- * The root sampling ratio, when our provider is the one registered (with another provider, e.g.
- * Sentry's, the middleware goes through the global API only).
+ * Our provider's root sampling (its ratio undefined when the middleware may not decide roots),
+ * when our provider is the one registered; with another provider (Sentry's), undefined: the
+ * middleware then goes through the global API only.
  */
-export function ourRootRatio(): number | undefined {
+export function ourRootSampling(): { ratio: number | undefined } | undefined {
   const current = holder[STATE];
   const root = current && roots.get(current);
-  return root && registeredProvider() === root.provider ? root.ratio : undefined;
+  return root && registeredProvider() === root.provider ? root : undefined;
 }
 
 function sampler(choice: SamplerChoice): Sampler {
@@ -178,17 +182,19 @@ export function initTracing(options: TracingOptions = {}): Tracing {
 
   const { service } = o;
   const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({
-      'service.name': service.name,
-      'service.version': service.version,
-      'service.instance.id': service.instanceId,
-      'deployment.environment.name': service.environment,
-      'host.name': hostname(),
-      'process.pid': process.pid,
-      'process.runtime.name': 'nodejs',
-      'process.runtime.version': process.versions.node,
-      'telemetry.sdk.language': 'nodejs',
-    }),
+    // The SDK's own attributes (telemetry.sdk.*) and ours.
+    resource: defaultResource().merge(
+      resourceFromAttributes({
+        'service.name': service.name,
+        'service.version': service.version,
+        'service.instance.id': service.instanceId,
+        'deployment.environment.name': service.environment,
+        'host.name': hostname(),
+        'process.pid': process.pid,
+        'process.runtime.name': 'nodejs',
+        'process.runtime.version': process.versions.node,
+      }),
+    ),
     sampler: new DecidedRootSampler(sampler(o.sampler)),
     spanProcessors: processors,
   });
@@ -217,13 +223,14 @@ export function initTracing(options: TracingOptions = {}): Tracing {
       bounded(provider.forceFlush(), timeoutMs, 'forceFlush'),
     async shutdown() {
       if (holder[STATE] === tracing) holder[STATE] = undefined;
-      await bounded(provider.shutdown(), o.exportTimeoutMs, 'shutdown');
+      // Unregister first, synchronously: an initTracing() while this shutdown is still flushing
+      // registers its own provider, and nothing here may undo that afterwards.
       if (registeredProvider() === provider) {
-        // register() set all three globals; clear them so a later initTracing can set them again.
         trace.disable();
         context.disable();
         propagation.disable();
       }
+      await bounded(provider.shutdown(), o.exportTimeoutMs, 'shutdown');
     },
   };
   holder[STATE] = tracing;

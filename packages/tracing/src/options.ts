@@ -77,8 +77,9 @@ const schema = z
           (p) =>
             typeof p === 'object' &&
             p !== null &&
-            typeof (p as { onEnd?: unknown }).onEnd === 'function' &&
-            typeof (p as { shutdown?: unknown }).shutdown === 'function',
+            ['onStart', 'onEnd', 'forceFlush', 'shutdown'].every(
+              (method) => typeof (p as Record<string, unknown>)[method] === 'function',
+            ),
           'expected span processors (onStart, onEnd, forceFlush, shutdown)',
         ),
       )
@@ -134,7 +135,8 @@ export function parseOtlpHeaders(raw: string | undefined): Record<string, string
 function envSampler(env: NodeJS.ProcessEnv, fallbackRatio: number): SamplerChoice {
   const name = nonEmpty(env.OTEL_TRACES_SAMPLER)?.toLowerCase();
   const arg = nonEmpty(env.OTEL_TRACES_SAMPLER_ARG);
-  let ratio = fallbackRatio;
+  // A sampler named without its argument samples everything (the specification's default).
+  let ratio = name === undefined ? fallbackRatio : 1;
   if (arg !== undefined) {
     ratio = Number(arg);
     if (!(ratio >= 0 && ratio <= 1))
@@ -176,7 +178,8 @@ export function resolveOptions(
       ? tracesEndpoint
       : `${(baseEndpoint ?? 'http://localhost:4318').replace(/\/+$/, '')}/v1/traces`;
 
-  const envExporter = nonEmpty(env.OTEL_TRACES_EXPORTER)?.toLowerCase();
+  // A list (`otlp,console`) is allowed by the specification; the first one is used.
+  const envExporter = nonEmpty(env.OTEL_TRACES_EXPORTER)?.toLowerCase().split(',')[0]?.trim();
   if (envExporter !== undefined && !['otlp', 'console', 'none'].includes(envExporter))
     throw new ObsConfigError('OTEL_TRACES_EXPORTER', 'expected otlp, console or none');
   const exporter: ExporterKind =
@@ -184,9 +187,8 @@ export function resolveOptions(
     (envExporter as ExporterKind | undefined) ??
     (o.endpoint !== undefined || tracesEndpoint || baseEndpoint ? 'otlp' : 'none');
 
-  const envProtocol = nonEmpty(
-    env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL,
-  );
+  const envProtocol =
+    nonEmpty(env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL) ?? nonEmpty(env.OTEL_EXPORTER_OTLP_PROTOCOL);
   if (envProtocol !== undefined && !['http/protobuf', 'http/json'].includes(envProtocol))
     throw new ObsConfigError(
       'OTEL_EXPORTER_OTLP_PROTOCOL',

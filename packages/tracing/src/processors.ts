@@ -6,10 +6,11 @@ import {
   type Counter,
   type Meter,
   type MeterProvider,
+  type SpanStatus,
 } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
-import { sensitiveKeyMatcher } from '@obs/core';
+import { redactCredentials, redactUrl, sensitiveKeyMatcher } from '@obs/core';
 
 /** What became of finished spans, for a metrics gauge or a health check. */
 export interface TracingStats {
@@ -46,11 +47,22 @@ export function statsMeterProvider(stats: TracingStats): MeterProvider {
   return { getMeter: () => meter };
 }
 
+/** Values that are free text or URLs: scrubbed of credentials whatever their key. */
+const URL_KEYS = new Set(['url.full', 'http.url', 'url.original', 'db.connection_string']);
+const TEXT_KEYS = new Set([
+  'exception.message',
+  'exception.stacktrace',
+  'db.query.text',
+  'db.statement',
+]);
+
 /**
- * Runs first among the provider's processors: the attributes of every ended span (and of its
- * events) pass through core's redaction policy, in place, before any exporter or later processor
- * sees them. Attribute values are primitives, so the decision is the key's: `http.request.header.
- * authorization`, `app.api_key` and `db.password` are censored, `http.route` is not.
+ * Runs first among the provider's processors, as each span ends (`onEnding`, before any
+ * processor's `onEnd`): attributes of the span, its events and its links pass through core's
+ * redaction policy in place, so no exporter or later processor sees a secret. The decision is the
+ * key's (`http.request.header.authorization`, `app.api_key`, `db.password`); URL-valued attributes
+ * lose credentials and sensitive query values, and exception messages, stacks, statements and the
+ * status message lose passwords quoted in URLs.
  */
 export class RedactingSpanProcessor implements SpanProcessor {
   private readonly isSensitive: (key: string) => boolean;
@@ -60,17 +72,31 @@ export class RedactingSpanProcessor implements SpanProcessor {
   }
 
   private scrub(attributes: Attributes): void {
-    for (const key in attributes) {
-      if (this.isSensitive(key)) (attributes as Record<string, AttributeValue>)[key] = '[REDACTED]';
+    const out = attributes as Record<string, AttributeValue>;
+    for (const key in out) {
+      const value = out[key];
+      if (this.isSensitive(key)) out[key] = '[REDACTED]';
+      else if (typeof value === 'string') {
+        if (URL_KEYS.has(key)) out[key] = redactUrl(value);
+        else if (TEXT_KEYS.has(key)) out[key] = redactCredentials(value);
+      }
     }
   }
 
   onStart(_span: Span, _context: Context): void {}
 
-  onEnd(span: ReadableSpan): void {
+  onEnding(span: Span): void {
     this.scrub(span.attributes);
     for (const event of span.events) if (event.attributes) this.scrub(event.attributes);
+    for (const link of span.links) if (link.attributes) this.scrub(link.attributes);
+    if (span.status.message)
+      (span as { status: SpanStatus }).status = {
+        ...span.status,
+        message: redactCredentials(span.status.message),
+      };
   }
+
+  onEnd(_span: ReadableSpan): void {}
 
   forceFlush(): Promise<void> {
     return Promise.resolve();

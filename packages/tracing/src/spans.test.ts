@@ -69,6 +69,19 @@ describe('withSpan', () => {
     expect(asyncFail!.ended).toBe(true);
   });
 
+  it('runs a lazy thenable (a query builder) inside its span', async () => {
+    let activeInside: string | undefined;
+    const query = {
+      then(resolve: (v: number) => void) {
+        activeInside = currentSpan()?.spanContext().spanId;
+        resolve(7);
+      },
+    };
+    const result = await withSpan('db', () => query as unknown as Promise<number>);
+    expect(result).toBe(7);
+    expect(activeInside).toBe(finished()[0]!.spanContext().spanId);
+  });
+
   it('takes attributes and a kind', () => {
     withSpan('publish', () => undefined, {
       kind: SpanKind.PRODUCER,

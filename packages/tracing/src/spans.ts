@@ -45,17 +45,26 @@ export interface SpanOptions {
 }
 
 /** Marks the span failed with the error recorded on it as an `exception` event. */
+/** `String(value)`, for values whose toString may throw (null-prototype objects, hostile code). */
+function describe(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
 export function recordError(span: Span, err: unknown): void {
   if (err instanceof Error) {
     span.recordException(err);
     span.setAttribute('error.type', err.name === 'Error' ? err.constructor.name : err.name);
   } else {
-    span.recordException(String(err));
+    span.recordException(describe(err));
     span.setAttribute('error.type', typeof err);
   }
   span.setStatus({
     code: SpanStatusCode.ERROR,
-    message: err instanceof Error ? err.message : String(err),
+    message: err instanceof Error ? err.message : describe(err),
   });
 }
 
@@ -98,17 +107,20 @@ export function withSpan<T>(name: string, fn: (span: Span) => T, options: SpanOp
     span.end();
     return result;
   }
-  return Promise.resolve(result).then(
-    (value) => {
-      span.end();
-      return value;
-    },
-    (err: unknown) => {
-      recordError(span, err);
-      span.end();
-      throw err;
-    },
-  ) as T;
+  // A thenable (a query builder) runs when its then() is called: call it inside the span.
+  return context
+    .with(ctx, () => Promise.resolve(result))
+    .then(
+      (value) => {
+        span.end();
+        return value;
+      },
+      (err: unknown) => {
+        recordError(span, err);
+        span.end();
+        throw err;
+      },
+    ) as T;
 }
 
 /**
@@ -146,7 +158,7 @@ export function Traced(name?: string, options?: SpanOptions) {
     return function tracedMethod(this: This, ...args: A): R {
       const owner = decorator.static
         ? (this as { name?: string }).name
-        : (this as object | undefined)?.constructor.name;
+        : (this as { constructor?: { name?: string } } | undefined)?.constructor?.name;
       return withSpan(
         name ?? `${owner ?? 'anonymous'}.${methodName}`,
         () => method.apply(this, args),

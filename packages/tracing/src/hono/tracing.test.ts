@@ -141,7 +141,7 @@ describe('tracing() server spans', () => {
     a.on('PURGE', '/cache', (c) => c.text('purged'));
     await a.request('/cache', { method: 'PURGE' });
     expect(serverSpan()).toMatchObject({
-      name: 'HTTP',
+      name: 'HTTP /cache',
       attributes: { 'http.request.method': '_OTHER', 'http.request.method_original': 'PURGE' },
     });
   });
@@ -158,6 +158,14 @@ describe('tracing() server spans', () => {
     const { traceId, spanId } = serverSpan().spanContext();
     expect(res.headers.get('traceparent')).toBe(`00-${traceId}-${spanId}-01`);
     expect((await app().request('/api/v1/workspaces/w1')).headers.get('traceparent')).toBeNull();
+  });
+
+  it('puts traceparent on responses the handler built itself', async () => {
+    const a = new Hono();
+    a.use(tracing({ responseHeader: true }));
+    a.get('/raw', () => new Response('raw'));
+    const res = await a.request('/raw');
+    expect(res.headers.get('traceparent')).toContain(serverSpan().spanContext().spanId);
   });
 
   it('adds the caller’s attributes, read after the handler ran', async () => {

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import {
   context,
+  isSpanContextValid,
   propagation,
   SpanKind,
   SpanStatusCode,
@@ -18,7 +19,7 @@ import {
   reportInternalError,
 } from '@obs/core';
 import { OPERATIONAL_PATHS, pathMatcher, routeTemplate, type PathList } from '@obs/core/hono';
-import { ourRootRatio } from '../init';
+import { ourRootSampling } from '../init';
 import { LazyUnsampledSpan, sampledIn } from '../root-sampling';
 import { activeTracer, recordError } from '../spans';
 
@@ -93,12 +94,16 @@ export function tracing(options: TracingMiddlewareOptions = {}): MiddlewareHandl
     const method = httpMethodLabel(c.req.method);
     const name = method === '_OTHER' ? 'HTTP' : method;
     const active = context.active();
-    // Most requests carry no trace context: skip the propagators (~1.5 µs) for them.
-    const carried = header(c, 'traceparent') !== undefined || header(c, 'baggage') !== undefined;
+    // Our provider registered our propagators (W3C trace context and baggage): a request without
+    // those headers carries no context, so skip the propagators (~1.5 µs). With anyone else's
+    // provider (B3, X-Ray, Sentry), always ask the registered propagators.
+    const ours = ourRootSampling();
+    const carried =
+      !ours || header(c, 'traceparent') !== undefined || header(c, 'baggage') !== undefined;
     const parent = carried ? propagation.extract(active, c, getter) : active;
-    // A new trace under our own provider: toss the sampling coin here, and a sampled-out request
-    // costs no span and no ids until someone asks for them.
-    const ratio = trace.getSpanContext(parent) ? undefined : ourRootRatio();
+    // A new trace under our own parent-based sampler: toss the sampling coin here, and a
+    // sampled-out request costs no span and no ids until someone asks for them.
+    const ratio = !ours || trace.getSpanContext(parent) ? undefined : ours.ratio;
     const span =
       ratio !== undefined && Math.random() >= ratio
         ? new LazyUnsampledSpan()
@@ -128,10 +133,6 @@ export function tracing(options: TracingMiddlewareOptions = {}): MiddlewareHandl
       if (userAgent) span.setAttribute('user_agent.original', userAgent);
     }
     c.set('span', span);
-    if (responseHeader) {
-      const { traceId, spanId, traceFlags } = span.spanContext();
-      c.header('traceparent', `00-${traceId}-${spanId}-0${traceFlags & 1}`);
-    }
 
     try {
       await context.with(trace.setSpan(parent, span), next);
@@ -149,7 +150,7 @@ export function tracing(options: TracingMiddlewareOptions = {}): MiddlewareHandl
       const status = c.res.status;
       if (route !== undefined) {
         span.setAttribute('http.route', route);
-        if (method !== '_OTHER') span.updateName(`${method} ${route}`);
+        span.updateName(`${name} ${route}`);
       }
       span.setAttribute('http.response.status_code', status);
       if (status >= 500) {
@@ -168,5 +169,11 @@ export function tracing(options: TracingMiddlewareOptions = {}): MiddlewareHandl
       }
     }
     span.end();
+    if (responseHeader) {
+      // After the handler, so it reaches responses the handler built itself.
+      const sc = span.spanContext();
+      if (isSpanContextValid(sc))
+        c.header('traceparent', `00-${sc.traceId}-${sc.spanId}-0${sc.traceFlags & 1}`);
+    }
   };
 }
