@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, jest } from '@jest/globals';
 import type * as contextModule from './context';
-import { bindContext, getContext, runWithContext, updateContext } from './context';
+import { bindContext, contextScope, getContext, runWithContext, updateContext } from './context';
 
 type ContextModule = typeof contextModule;
 
@@ -195,5 +195,24 @@ describe('duplicate copies of @obs/core (ESM and CJS builds, two versions)', () 
     first!.runWithContext({ requestId: 'from-first-copy' }, () => {
       expect(second!.getContext()?.requestId).toBe('from-first-copy');
     });
+  });
+});
+
+describe('contextScope', () => {
+  it('is one object per unit of work, unchanged by updateContext, and absent outside', async () => {
+    expect(contextScope()).toBeUndefined();
+    const [a, b] = await Promise.all(
+      ['r1', 'r2'].map((requestId) =>
+        runWithContext({ requestId }, async () => {
+          const before = contextScope();
+          updateContext({ userId: 'u' });
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          expect(contextScope()).toBe(before);
+          return before;
+        }),
+      ),
+    );
+    expect(a).toBeDefined();
+    expect(a).not.toBe(b);
   });
 });

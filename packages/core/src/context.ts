@@ -118,6 +118,15 @@ export function getContext(): ObsContext | undefined {
 }
 
 /**
+ * An object that stands for the current unit of work (request, job) for as long as it runs, the
+ * same before and after `updateContext`: a WeakMap key for per-request state that must go away
+ * with the request. `undefined` outside any context.
+ */
+export function contextScope(): object | undefined {
+  return storage.getStore();
+}
+
+/**
  * Merges `partial` into the current context (attributes are merged key by key). The change is
  * visible to all code of the same unit of work that reads the context afterwards, wherever it
  * runs. Outside any context there is nothing to update: it returns `false` and changes nothing.

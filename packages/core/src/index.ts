@@ -1,4 +1,4 @@
-export { runWithContext, getContext, updateContext, bindContext } from './context';
+export { runWithContext, getContext, updateContext, bindContext, contextScope } from './context';
 export type { ObsContext, ObsContextInit, ContextAttributeValue } from './context';
 export { getTraceIds, contextFields } from './context-fields';
 export type { TraceIds, ContextFields } from './context-fields';

@@ -60,7 +60,31 @@ describe('toHttpError', () => {
     ['a 413 HTTPException as payload too large', new HTTPException(413), 413, 'PAYLOAD_TOO_LARGE'],
     ['anything else as 500', 'a string', 500, 'INTERNAL'],
   ])('turns %s', (_name, thrown, status, code) => {
-    expect(toHttpError(thrown)).toMatchObject({ status, code });
+    expect(toHttpError(thrown, { bodyParseError: code === 'MALFORMED_JSON' })).toMatchObject({
+      status,
+      code,
+    });
+  });
+
+  it('leaves a SyntaxError that is not the request body’s (an upstream’s bad JSON) a 500', () => {
+    expect(toHttpError(new SyntaxError('Unexpected token < in JSON'))).toMatchObject({
+      status: 500,
+    });
+  });
+
+  it('ignores a status on errors that are not HTTPExceptions (an HTTP client’s upstream 404)', () => {
+    const upstream = Object.assign(new Error('Not Found'), { status: 404 });
+    expect(toHttpError(upstream)).toMatchObject({ status: 500 });
+  });
+
+  it('keeps an HTTPException’s headers (WWW-Authenticate)', () => {
+    const res = new Response('unauthorized', {
+      status: 401,
+      headers: { 'WWW-Authenticate': 'Bearer realm="api"' },
+    });
+    expect(toHttpError(new HTTPException(401, { res })).headers).toEqual({
+      'www-authenticate': 'Bearer realm="api"',
+    });
   });
 
   it('keeps each zod issue’s field path', () => {

@@ -23,12 +23,19 @@ const TITLES: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  408: 'Request Timeout',
   409: 'Conflict',
+  410: 'Gone',
+  411: 'Length Required',
+  412: 'Precondition Failed',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
+  451: 'Unavailable For Legal Reasons',
   500: 'Internal Server Error',
+  501: 'Not Implemented',
   502: 'Bad Gateway',
   503: 'Service Unavailable',
   504: 'Gateway Timeout',
@@ -109,21 +116,36 @@ function zodIssues(err: unknown): ZodLikeIssue[] | undefined {
   return name === 'ZodError' && Array.isArray(issues) ? (issues as ZodLikeIssue[]) : undefined;
 }
 
-/** Hono's HTTPException (or any error carrying a 4xx/5xx `status` and `getResponse`). */
-function statusOf(err: unknown): number | undefined {
-  const status = (err as { status?: unknown } | null)?.status;
-  return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status <= 599
-    ? status
-    : undefined;
+/**
+ * Hono's HTTPException: an error carrying a 4xx/5xx `status` and `getResponse()`. Other errors
+ * with a `status` (an HTTP client's error for an upstream 404) are not answers to our client.
+ */
+function httpException(
+  err: unknown,
+): { status: number; headers?: Record<string, string> } | undefined {
+  const e = err as { status?: unknown; getResponse?: unknown } | null;
+  const status = e?.status;
+  if (typeof e?.getResponse !== 'function' || typeof status !== 'number') return undefined;
+  if (!Number.isInteger(status) || status < 400 || status > 599) return undefined;
+  try {
+    const res = (e.getResponse as () => Response)();
+    const headers = Object.fromEntries(
+      [...res.headers].filter(([name]) => name !== 'content-type' && name !== 'content-length'),
+    );
+    return Object.keys(headers).length ? { status, headers } : { status };
+  } catch {
+    return { status };
+  }
 }
 
 /**
  * Anything thrown, as an {@link HttpError}: an HttpError as is; a zod error as 422 with each
- * issue's field path; a JSON parse error (`SyntaxError`) as 400; a body over the limit as 413;
+ * issue's field path; a failed parse of the request body (`bodyParseError`) as 400; a body over
+ * the limit as 413;
  * an error carrying an HTTP `status` (Hono's HTTPException) with that status; everything else 500,
  * the original kept as `cause`.
  */
-export function toHttpError(err: unknown): HttpError {
+export function toHttpError(err: unknown, options: { bodyParseError?: boolean } = {}): HttpError {
   if (err instanceof HttpError) return err;
   const issues = zodIssues(err) ?? zodIssues((err as { cause?: unknown } | null)?.cause);
   if (issues) {
@@ -138,24 +160,28 @@ export function toHttpError(err: unknown): HttpError {
       cause: err,
     });
   }
-  if (err instanceof SyntaxError && /JSON/i.test(err.message)) {
+  if (err instanceof SyntaxError && options.bodyParseError) {
     return new HttpError(400, {
       code: 'MALFORMED_JSON',
       detail: 'The body is not valid JSON.',
       cause: err,
     });
   }
-  const status = statusOf(err);
-  if (status === 413 || (err as { name?: unknown } | null)?.name === 'BodyLimitError') {
+  const exception = httpException(err);
+  if (exception?.status === 413 || (err as { name?: unknown } | null)?.name === 'BodyLimitError') {
     return new HttpError(413, {
       code: 'PAYLOAD_TOO_LARGE',
       detail: 'The body is too large.',
       cause: err,
     });
   }
-  if (status !== undefined) {
+  if (exception) {
     const message = err instanceof Error ? err.message : undefined;
-    return new HttpError(status, { detail: message || undefined, cause: err });
+    return new HttpError(exception.status, {
+      detail: message || undefined,
+      headers: exception.headers,
+      cause: err,
+    });
   }
   return new HttpError(500, { code: 'INTERNAL', cause: err });
 }
@@ -188,13 +214,14 @@ export interface ProblemOptions {
  */
 export function toProblem(error: HttpError, options: ProblemOptions = {}): Problem {
   const hidden = error.status >= 500 && !options.exposeServerErrors;
+  const code = hidden ? codeOf(error.status) : error.code;
   const problem: Problem = {
     type: options.typeBase
-      ? `${options.typeBase}${error.code.toLowerCase().replaceAll('_', '-')}`
+      ? `${options.typeBase}${code.toLowerCase().replaceAll('_', '-')}`
       : 'about:blank',
     title: error.title,
     status: error.status,
-    code: hidden ? codeOf(error.status) : error.code,
+    code,
   };
   const cause = error.cause instanceof Error ? error.cause.message : undefined;
   const detail = hidden ? undefined : (error.detail ?? (error.status >= 500 ? cause : undefined));

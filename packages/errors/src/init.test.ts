@@ -61,18 +61,25 @@ describe('captureError', () => {
   });
 
   it('attaches the request’s own warn-and-above log records as breadcrumbs, never another request’s', async () => {
-    const log = (requestId: string, level: string, message: string) =>
-      runWithContext({ requestId }, () =>
-        errors.breadcrumbs.write({
-          level,
-          time: Date.now(),
-          line: JSON.stringify({ level, message, logger: 'db', password: 'x' }),
-        }),
-      );
-    log('req-a', 'info', 'not a breadcrumb');
-    log('req-a', 'warn', 'pool nearly exhausted');
-    log('req-b', 'error', 'other request');
-    runWithContext({ requestId: 'req-a' }, () => errors.captureError(new Error('query timed out')));
+    const log = (level: string, message: string) =>
+      errors.breadcrumbs.write({
+        level,
+        time: Date.now(),
+        line: JSON.stringify({ level, message, logger: 'db', password: 'x' }),
+      });
+    // Two requests that even share a (client-supplied) request id.
+    await Promise.all([
+      runWithContext({ requestId: 'req-a' }, async () => {
+        log('info', 'not a breadcrumb');
+        log('warn', 'pool nearly exhausted');
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        errors.captureError(new Error('query timed out'));
+      }),
+      runWithContext({ requestId: 'req-a' }, async () => {
+        log('error', 'other request');
+        await Promise.resolve();
+      }),
+    ]);
     const [event] = await sent(1);
     const crumbs = (event!.breadcrumbs ?? []).filter((c) => c.category?.startsWith('log'));
     expect(crumbs).toEqual([

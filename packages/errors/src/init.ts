@@ -4,6 +4,7 @@ import { trace } from '@opentelemetry/api';
 import { z } from 'zod';
 import {
   configErrorFromIssues,
+  contextScope,
   getContext,
   getTraceIds,
   reportInternalError,
@@ -97,6 +98,8 @@ export interface BreadcrumbSink {
 export interface ErrorTracker {
   /** True when a DSN is set and events can leave the process. */
   readonly enabled: boolean;
+  /** `sendDefaultPii`: client addresses and user details may be sent. */
+  readonly sendsPii: boolean;
   readonly service: ServiceInfo;
   /** Reports `error` with the request context; returns the event id, or undefined when not sent. */
   captureError(error: unknown, context?: CaptureContext): string | undefined;
@@ -114,22 +117,23 @@ const BREADCRUMB_LEVELS: Record<string, Sentry.SeverityLevel> = {
   fatal: 'fatal',
 };
 
-/** Requests whose breadcrumbs are kept at once; the oldest request's go first. */
-const MAX_REQUESTS = 1000;
+/** A breadcrumb's message is cut here: a log line may be large. */
+const MAX_MESSAGE = 500;
 
-/** Per-request breadcrumbs, keyed by core's request id, so requests never see each other's. */
+/**
+ * Per-request breadcrumbs, keyed by core's context scope (one object per request, however
+ * many requests share a client-supplied request id), so requests never see each other's and
+ * each list goes away with its request.
+ */
 function breadcrumbStore(max: number) {
-  const byRequest = new Map<string, Breadcrumb[]>();
+  const byRequest = new WeakMap<object, Breadcrumb[]>();
   const sink: BreadcrumbSink = {
     write(entry) {
       const level = BREADCRUMB_LEVELS[entry.level];
-      const requestId = getContext()?.requestId;
-      if (!level || !requestId || max === 0) return;
-      let crumbs = byRequest.get(requestId);
-      if (!crumbs) {
-        if (byRequest.size >= MAX_REQUESTS) byRequest.delete(byRequest.keys().next().value!);
-        byRequest.set(requestId, (crumbs = []));
-      }
+      const scope = contextScope();
+      if (!level || !scope || max === 0) return;
+      let crumbs = byRequest.get(scope);
+      if (!crumbs) byRequest.set(scope, (crumbs = []));
       let record: Record<string, unknown> = {};
       try {
         record = JSON.parse(entry.line) as Record<string, unknown>;
@@ -140,7 +144,10 @@ function breadcrumbStore(max: number) {
         type: 'default',
         category: typeof record.logger === 'string' ? `log.${record.logger}` : 'log',
         level,
-        message: typeof record.message === 'string' ? record.message : entry.line.slice(0, 500),
+        message: (typeof record.message === 'string' ? record.message : entry.line).slice(
+          0,
+          MAX_MESSAGE,
+        ),
         timestamp: entry.time / 1000,
       });
       if (crumbs.length > max) crumbs.shift();
@@ -149,8 +156,8 @@ function breadcrumbStore(max: number) {
     close: () => Promise.resolve(),
   };
   const current = (): Breadcrumb[] => {
-    const requestId = getContext()?.requestId;
-    return (requestId && byRequest.get(requestId)) || [];
+    const scope = contextScope();
+    return (scope && byRequest.get(scope)) ?? [];
   };
   return { sink, current };
 }
@@ -189,6 +196,7 @@ export function initErrors(options: ErrorsOptions = {}): ErrorTracker {
   if (!dsn) {
     return {
       enabled: false,
+      sendsPii: false,
       service,
       breadcrumbs: crumbs.sink,
       captureError: () => undefined,
@@ -249,6 +257,7 @@ export function initErrors(options: ErrorsOptions = {}): ErrorTracker {
 
   return {
     enabled: true,
+    sendsPii: o.sendDefaultPii ?? false,
     service,
     breadcrumbs: crumbs.sink,
     captureError(error, context = {}) {

@@ -1,6 +1,14 @@
 import { reportInternalError } from '@obs/core';
 import type { ErrorTracker } from './init';
 
+function describe(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
 export interface ProcessHandlerOptions {
   errors?: ErrorTracker;
   /** Logs the error (e.g. `logger.fatal`) and flushes logs if it can. */
@@ -18,9 +26,14 @@ export function installProcessHandlers(options: ProcessHandlerOptions = {}): () 
   const { errors, log, flushTimeoutMs = 2000 } = options;
   let exiting = false;
   const handle = (kind: 'uncaughtException' | 'unhandledRejection') => (error: unknown) => {
-    if (exiting) return; // a second failure while flushing: the first one decides
+    if (exiting) {
+      // A second failure while flushing: shown, but the first one decides.
+      process.stderr.write(`${kind} while exiting: ${describe(error)}\n`);
+      return;
+    }
     exiting = true;
-    const deadline = new Promise<void>((resolve) => setTimeout(resolve, flushTimeoutMs).unref());
+    // Not unref'd: this timer is what keeps the process alive until it exits with code 1.
+    const deadline = new Promise<void>((resolve) => setTimeout(resolve, flushTimeoutMs));
     const work = (async () => {
       try {
         errors?.captureError(error, { level: 'fatal', tags: { mechanism: kind } });
@@ -33,7 +46,7 @@ export function installProcessHandlers(options: ProcessHandlerOptions = {}): () 
     void Promise.race([work, deadline]).finally(() => {
       // Node's own behaviour for both (unhandled rejections throw by default since Node 15).
       process.stderr.write(
-        `${error instanceof Error ? (error.stack ?? String(error)) : String(error)}\n`,
+        `${error instanceof Error ? (error.stack ?? describe(error)) : describe(error)}\n`,
       );
       process.exit(1);
     });

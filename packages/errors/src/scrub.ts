@@ -7,7 +7,10 @@ import {
   sensitiveKeyMatcher,
 } from '@obs/core';
 
-/** A request body as Sentry carries it: a JSON or form string, or an object. */
+/**
+ * A request body as Sentry carries it. JSON and form bodies are redacted key by key; anything
+ * else (multipart, XML, text) cannot be checked, so it is left out.
+ */
 function scrubBody(
   data: unknown,
   redact: (value: unknown) => unknown,
@@ -19,12 +22,15 @@ function scrubBody(
     try {
       return JSON.stringify(redact(JSON.parse(text)));
     } catch {
-      return '[unparsed body removed]';
+      return '[body removed: not valid JSON]';
     }
   }
-  if (/^[^=&\s]+=[^&]*(&[^=&\s]+=[^&]*)*$/.test(text)) return redactQuery(text, isSensitive);
-  return data;
+  if (/^[^=&\s]+=[^&\s]*(&[^=&\s]+(=[^&\s]*)?)*$/.test(text)) return redactQuery(text, isSensitive);
+  return '[body removed: neither JSON nor form data]';
 }
+
+/** Header names that carry sessions and tokens under names the key policy does not know. */
+const HEADER_PATHS = ['**.*session*', '**.*csrf*', '**.*xsrf*', '**.*jwt*', '**.sid', '**.*-auth*'];
 
 function scrubQuery(
   query: unknown,
@@ -47,13 +53,21 @@ export function createScrubber(paths: readonly string[]): {
   breadcrumb(crumb: Breadcrumb): Breadcrumb;
 } {
   const redact = createRedactor({ paths });
+  const redactHeaders = createRedactor({ paths: [...paths, ...HEADER_PATHS] });
   const isSensitive = sensitiveKeyMatcher(paths);
 
   const breadcrumb = (crumb: Breadcrumb): Breadcrumb => {
     const out = { ...crumb };
+    if (out.message) out.message = redactCredentials(out.message);
     if (out.data) {
       const data = redact(out.data) as Record<string, unknown>;
       if (typeof data.url === 'string') data.url = redactUrl(data.url, isSensitive);
+      const query = data['http.query'] ?? data['url.query'];
+      if (typeof query === 'string') {
+        const clean = redactQuery(query.replace(/^\?/, ''), isSensitive);
+        if ('http.query' in data) data['http.query'] = clean;
+        if ('url.query' in data) data['url.query'] = clean;
+      }
       out.data = data;
     }
     return out;
@@ -65,7 +79,8 @@ export function createScrubber(paths: readonly string[]): {
       const out: ErrorEvent = { ...event };
       if (out.request) {
         const request = { ...out.request };
-        if (request.headers) request.headers = redact(request.headers) as Record<string, string>;
+        if (request.headers)
+          request.headers = redactHeaders(request.headers) as Record<string, string>;
         // Cookies are credentials by nature: keep their names only.
         if (request.cookies)
           request.cookies = Object.fromEntries(

@@ -92,16 +92,34 @@ export function diskCheck(path: string, options: DiskCheckOptions = {}): HealthC
   };
 }
 
-/** The container's memory limit and usage (cgroup v2, then v1), where the process can see them. */
+/** `inactive_file` of a cgroup's memory.stat: page cache the kernel reclaims before an OOM. */
+async function inactiveFile(statFile: string): Promise<number> {
+  try {
+    const stat = await readFile(statFile, 'utf8');
+    const match = /^(?:total_)?inactive_file (\d+)$/m.exec(stat);
+    return match ? Number(match[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The container's memory limit and working set (usage minus reclaimable page cache, as the
+ * kubelet counts it), cgroup v2 then v1, where the process can see them.
+ */
 async function cgroupMemory(): Promise<{ limit: number; used: number } | undefined> {
   const read = async (file: string) => (await readFile(file, 'utf8')).trim();
-  for (const [limitFile, usageFile] of [
-    ['/sys/fs/cgroup/memory.max', '/sys/fs/cgroup/memory.current'],
-    ['/sys/fs/cgroup/memory/memory.limit_in_bytes', '/sys/fs/cgroup/memory/memory.usage_in_bytes'],
+  for (const [limitFile, usageFile, statFile] of [
+    ['/sys/fs/cgroup/memory.max', '/sys/fs/cgroup/memory.current', '/sys/fs/cgroup/memory.stat'],
+    [
+      '/sys/fs/cgroup/memory/memory.limit_in_bytes',
+      '/sys/fs/cgroup/memory/memory.usage_in_bytes',
+      '/sys/fs/cgroup/memory/memory.stat',
+    ],
   ] as const) {
     try {
       const limit = Number(await read(limitFile));
-      const used = Number(await read(usageFile));
+      const used = Math.max(0, Number(await read(usageFile)) - (await inactiveFile(statFile)));
       // "max", or v1's "no limit" (a huge number), means the host's memory is the limit.
       if (Number.isFinite(limit) && limit > 0 && limit < totalmem() && Number.isFinite(used))
         return { limit, used };

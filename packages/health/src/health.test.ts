@@ -78,6 +78,25 @@ describe('createHealth', () => {
     expect(report.status).toBe('unhealthy');
   });
 
+  it('never calls a hung check again on top of itself: later probes wait on the same call', async () => {
+    const health = createHealth();
+    const hung = jest.fn(() => new Promise<boolean>(() => undefined));
+    health.register('database', hung, { timeoutMs: 50 });
+    for (let i = 0; i < 3; i++) expect((await health.run('database')).status).toBe('unhealthy');
+    expect(hung).toHaveBeenCalledTimes(1);
+  });
+
+  it('reports a thrown value whose toString throws, instead of failing the report', async () => {
+    const health = createHealth();
+    health.register('odd', () => {
+      throw Object.create(null) as Error;
+    });
+    expect((await health.report()).checks.odd).toMatchObject({
+      status: 'unhealthy',
+      error: '[object Object]',
+    });
+  });
+
   it('runs checks concurrently', async () => {
     const health = createHealth();
     for (const name of ['a', 'b', 'c', 'd'])

@@ -79,6 +79,8 @@ interface Entry {
   last?: CheckResult;
   lastAt: number;
   inFlight?: Promise<CheckResult>;
+  /** The check's own call, until it settles (it may outlive a timed-out run). */
+  pending?: Promise<CheckOutcome>;
 }
 
 const checkOptions = z
@@ -102,7 +104,12 @@ const redact = createRedactor();
 
 /** An error as a report may show it: its message only, passwords in URLs removed. */
 export function errorMessage(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
+  let message: string;
+  try {
+    message = err instanceof Error ? err.message : String(err);
+  } catch {
+    message = Object.prototype.toString.call(err); // a value whose toString throws
+  }
   return redactCredentials(message).slice(0, 500);
 }
 
@@ -161,8 +168,15 @@ export function createHealth(options: HealthOptions = {}): Health {
     let timer: NodeJS.Timeout | undefined;
     let partial: Pick<CheckResult, 'status' | 'details' | 'error'>;
     try {
+      // One call of the check at a time: a hung check is waited on again by the next probe,
+      // never called again on top of itself (a hung database query would take a pool slot each).
+      entry.pending ??= Promise.resolve()
+        .then(entry.check)
+        .finally(() => {
+          entry.pending = undefined;
+        });
       const outcome = await Promise.race([
-        Promise.resolve().then(entry.check),
+        entry.pending,
         new Promise<never>((_, reject) => {
           timer = setTimeout(
             () => reject(new Error(`timed out after ${entry.options.timeoutMs} ms`)),
@@ -184,7 +198,7 @@ export function createHealth(options: HealthOptions = {}): Health {
       checked_at: new Date().toISOString(),
     };
     entry.last = result;
-    entry.lastAt = Date.now();
+    entry.lastAt = performance.now(); // monotonic: a clock step cannot keep a stale result
     try {
       options.onResult?.(name, result);
     } catch (err) {
@@ -196,7 +210,7 @@ export function createHealth(options: HealthOptions = {}): Health {
   const run = (name: string): Promise<CheckResult> => {
     const entry = entries.get(name);
     if (!entry) return Promise.reject(new ObsConfigError('name', `no check named "${name}"`));
-    if (entry.last && Date.now() - entry.lastAt < entry.options.cacheMs)
+    if (entry.last && performance.now() - entry.lastAt < entry.options.cacheMs)
       return Promise.resolve(entry.last);
     if (background && entry.last) return Promise.resolve(entry.last);
     // Single flight: every caller during a run waits for that run.

@@ -3,19 +3,21 @@ import { describe, expect, it } from '@jest/globals';
 import { createShutdown } from './shutdown';
 
 describe('createShutdown limits', () => {
-  it('exits 1 when in-flight requests outlast timeoutMs, and at once on a second signal', async () => {
+  it('exits 1 when in-flight requests outlast timeoutMs (after flushing), and at once on a second signal', async () => {
     const server = createServer(() => undefined); // never answers
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as { port: number };
     void fetch(`http://127.0.0.1:${port}/hang`).catch(() => undefined);
     await new Promise((resolve) => setTimeout(resolve, 50));
     const codes: number[] = [];
+    const flushed: string[] = [];
     const shutdown = createShutdown({
       server,
       drainDelayMs: 0,
       timeoutMs: 200,
       signals: ['SIGUSR2'],
       exit: (code) => codes.push(code),
+      hooks: [{ name: 'logs', run: () => void flushed.push('logs') }],
     });
     try {
       const done = shutdown.begin('test');
@@ -23,6 +25,7 @@ describe('createShutdown limits', () => {
       expect(codes).toEqual([1]);
       expect(await done).toBe(1);
       expect(codes).toEqual([1, 1]);
+      expect(flushed).toEqual(['logs']); // a stuck shutdown still flushes
     } finally {
       shutdown.dispose();
       server.closeAllConnections();

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { Http2Server } from 'node:http2';
+import type { Http2SecureServer, Http2Server } from 'node:http2';
 import { ObsConfigError, reportInternalError } from '@obs/core';
 import type { Health } from './health';
 
@@ -9,8 +9,8 @@ export interface ShutdownHook {
 }
 
 export interface ShutdownOptions {
-  /** The HTTP server (`serve()` of @hono/node-server returns it). */
-  server: Server | Http2Server;
+  /** The node:http (or https) server `serve()` of @hono/node-server returns. HTTP/2 servers are refused. */
+  server: Server | Http2Server | Http2SecureServer;
   /** Turned not-ready at once, so `/ready` answers 503 while load balancers catch up. */
   health?: Health;
   /** How long readiness is 503 before the server stops accepting. @default 5000 */
@@ -64,58 +64,77 @@ export function createShutdown(options: ShutdownOptions): Shutdown {
   } = options;
   if (typeof (server as { close?: unknown } | undefined)?.close !== 'function')
     throw new ObsConfigError('server', 'expected an HTTP server');
+  // HTTP/2 sessions need GOAWAY to drain, which node:http2 leaves to the application.
+  if (typeof (server as { closeIdleConnections?: unknown }).closeIdleConnections !== 'function')
+    throw new ObsConfigError('server', 'HTTP/2 servers are not supported; use node:http or https');
+  const http = server as Server;
   if (!(drainDelayMs >= 0)) throw new ObsConfigError('drainDelayMs', 'expected ≥ 0');
   if (!(timeoutMs > 0)) throw new ObsConfigError('timeoutMs', 'expected > 0');
   for (const [i, hook] of hooks.entries())
     if (typeof (hook as { run?: unknown } | undefined)?.run !== 'function')
       throw new ObsConfigError(`hooks.${i}`, 'expected { name, run }');
 
-  // Http2Server has neither; node:http's Server has both.
-  const sockets = server as Partial<Pick<Server, 'closeIdleConnections' | 'closeAllConnections'>>;
+  const say = (message: string, fields?: Record<string, unknown>) => {
+    try {
+      log(message, fields);
+    } catch (err) {
+      reportInternalError(err, '@obs/health: shutdown log');
+    }
+  };
   let running: Promise<number> | undefined;
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+  const runHooks = async (): Promise<number> => {
+    let code = 0;
+    for (const hook of hooks) {
+      try {
+        await hook.run();
+        say('shutdown hook done', { hook: hook.name });
+      } catch (err) {
+        code = 1;
+        reportInternalError(err, `@obs/health: shutdown hook ${hook.name}`);
+      }
+    }
+    return code;
+  };
+
   const sequence = async (reason: string): Promise<number> => {
-    log('shutdown started', { reason, drain_delay_ms: drainDelayMs });
+    say('shutdown started', { reason, drain_delay_ms: drainDelayMs });
     if (health) health.ready = false;
     await sleep(drainDelayMs);
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    sockets.closeIdleConnections?.();
+    const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+    http.closeIdleConnections();
     // Keep-alive sockets that go idle after their last response close too.
-    const sweeper = setInterval(() => sockets.closeIdleConnections?.(), 100);
-    let code = 0;
+    const sweeper = setInterval(() => http.closeIdleConnections(), 100);
     try {
       await closed;
-      log('server closed: in-flight requests finished');
-      for (const hook of hooks) {
-        try {
-          await hook.run();
-          log('shutdown hook done', { hook: hook.name });
-        } catch (err) {
-          code = 1;
-          reportInternalError(err, `@obs/health: shutdown hook ${hook.name}`);
-        }
-      }
+      say('server closed: in-flight requests finished');
     } finally {
       clearInterval(sweeper);
     }
     health?.close();
-    return code;
+    return runHooks();
   };
 
   const begin = (reason = 'requested'): Promise<number> => {
     running ??= (async () => {
       let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<number>((resolve) => {
-        timer = setTimeout(() => {
-          log('shutdown timed out', { timeout_ms: timeoutMs });
-          sockets.closeAllConnections?.();
-          resolve(1);
-        }, drainDelayMs + timeoutMs);
+      const deadline = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), drainDelayMs + timeoutMs);
       });
-      const code = await Promise.race([sequence(reason), deadline]);
+      let code = await Promise.race([sequence(reason), deadline]);
       clearTimeout(timer);
-      log('shutdown finished', { exit_code: code });
+      if (code === 'timeout') {
+        // Requests outlived the limit: cut them, but still flush logs, spans and errors — a
+        // stuck shutdown is when they matter most — each hook bounded by a short limit.
+        say('shutdown timed out: closing the remaining connections', { timeout_ms: timeoutMs });
+        http.closeAllConnections();
+        const hooksDone = runHooks();
+        const grace = new Promise<number>((resolve) => setTimeout(() => resolve(1), 5000).unref());
+        await Promise.race([hooksDone, grace]);
+        code = 1;
+      }
+      say('shutdown finished', { exit_code: code });
       exit(code);
       return code;
     })();
@@ -124,7 +143,7 @@ export function createShutdown(options: ShutdownOptions): Shutdown {
 
   const onSignal = (signal: NodeJS.Signals) => {
     if (running) {
-      log('second signal: exiting now', { signal });
+      say('second signal: exiting now', { signal });
       exit(1);
       return;
     }

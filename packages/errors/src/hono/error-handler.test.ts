@@ -91,6 +91,8 @@ describe('errorHandler with Sentry', () => {
         authorization: 'Bearer s3cr3t-token',
         'x-user': 'u-42',
         'x-request-id': 'req-login-1',
+        'x-forwarded-for': '203.0.113.9',
+        'x-session-id': 'sess-123',
       },
       body: JSON.stringify({ email: 'a@b.c', password: 'hunter2' }),
     });
@@ -115,6 +117,8 @@ describe('errorHandler with Sentry', () => {
     expect(raw).not.toContain('s3cr3t-token');
     expect(raw).not.toContain('abc123');
     expect(event!.request.headers.authorization).toBe('[REDACTED]');
+    expect(event!.request.headers['x-session-id']).toBe('[REDACTED]');
+    expect(event!.request.headers['x-forwarded-for']).toBeUndefined(); // a client address: PII
     expect(event!.request.url).toContain('token=REDACTED&page=2');
     expect(JSON.parse(event!.request.data!)).toEqual({
       email: 'a@b.c',

@@ -31,17 +31,49 @@ function problemResponse(problem: Problem, headers?: Record<string, string>): Re
   });
 }
 
-async function requestBody(c: Context, max: number): Promise<string | undefined> {
-  if (c.req.method === 'GET' || c.req.method === 'HEAD') return undefined;
-  const length = Number(c.req.header('content-length') ?? 0);
-  if (length > max) return '[body not captured: larger than maxBodyBytes]';
+/**
+ * The body the handler already read (Hono keeps it in `bodyCache`), never the raw stream: an
+ * error report must not wait on a slow upload or hold a large one in memory.
+ */
+async function cachedBody(c: Context, max: number): Promise<string | undefined> {
+  // Hono keeps the promises of what was read (the types call them methods).
+  const cache = c.req.bodyCache as {
+    text?: Promise<string>;
+    json?: Promise<unknown>;
+    arrayBuffer?: Promise<ArrayBuffer>;
+  };
   try {
-    const text = await c.req.text(); // Hono keeps a body the handler already read
-    return text.length > max ? '[body not captured: larger than maxBodyBytes]' : text || undefined;
+    let text: string | undefined;
+    if (cache.text) text = await cache.text;
+    else if (cache.json) text = JSON.stringify(await cache.json);
+    else if (cache.arrayBuffer) text = new TextDecoder().decode(await cache.arrayBuffer);
+    if (text === undefined || text === '') return undefined;
+    return text.length > max ? '[body not captured: larger than maxBodyBytes]' : text;
   } catch {
-    return undefined; // already consumed as a stream, or unreadable: the event goes without it
+    return undefined; // the handler's own read failed (malformed JSON): nothing to show
   }
 }
+
+async function bodyIsMalformedJson(c: Context): Promise<boolean> {
+  const text = (c.req.bodyCache as { text?: Promise<string> }).text;
+  if (!text) return false;
+  try {
+    JSON.parse(await text);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** Headers that name the client (its address): sent only with `sendDefaultPii`. */
+const CLIENT_ADDRESS_HEADERS = new Set([
+  'x-forwarded-for',
+  'x-real-ip',
+  'forwarded',
+  'cf-connecting-ip',
+  'true-client-ip',
+  'x-client-ip',
+]);
 
 /**
  * `app.onError(errorHandler({ errors }))`: every thrown error as RFC 9457 problem+json, with the
@@ -55,12 +87,17 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorHandler {
   for (const [name, hook] of Object.entries({ log, count }))
     if (hook !== undefined && typeof hook !== 'function')
       throw new ObsConfigError(name, 'expected a function');
-  const environment = errors?.service.environment ?? process.env.NODE_ENV ?? 'development';
+  // Only an environment someone set says development: core's fallback (nothing set) must not
+  // show internals to the clients of a production server configured without ENVIRONMENT.
+  const declared = process.env.ENVIRONMENT?.trim() || process.env.NODE_ENV?.trim();
   const exposeServerErrors =
-    options.exposeServerErrors ?? (environment === 'development' || environment === 'test');
+    options.exposeServerErrors ?? (declared === 'development' || declared === 'test');
 
   return async (err, c) => {
-    const error = toHttpError(err);
+    // A SyntaxError while the request's own body is not valid JSON is the client's malformed
+    // JSON (c.req.json() reads the text, then parses it); any other (an upstream's) is ours.
+    const bodyParse = err instanceof SyntaxError && (await bodyIsMalformedJson(c));
+    const error = toHttpError(err, { bodyParseError: bodyParse });
     const problem = toProblem(error, {
       instance: c.req.path,
       requestId: getContext()?.requestId ?? c.get('requestId'),
@@ -69,13 +106,17 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorHandler {
     });
     try {
       if (error.status >= 500 && errors?.enabled) {
-        const body = await requestBody(c, maxBodyBytes);
+        const body = await cachedBody(c, maxBodyBytes);
         errors.captureError(error.status === 500 && error.cause !== undefined ? error.cause : err, {
           status: error.status,
           request: {
             method: c.req.method,
             url: redactUrl(c.req.url),
-            headers: Object.fromEntries(c.req.raw.headers),
+            headers: Object.fromEntries(
+              [...c.req.raw.headers].filter(
+                ([name]) => errors.sendsPii || !CLIENT_ADDRESS_HEADERS.has(name),
+              ),
+            ),
             ...(body !== undefined ? { data: body } : {}),
           },
         });
