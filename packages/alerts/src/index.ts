@@ -6,3 +6,18 @@ export { standardRules } from './standard';
 export type { StandardRuleOptions } from './standard';
 export { toPrometheusRules } from './export';
 export type { PrometheusRulesOptions } from './export';
+export { createAlertEngine, memoryStore } from './engine';
+export type {
+  Alert,
+  AlertEngine,
+  AlertEngineOptions,
+  AlertState,
+  AlertStore,
+  Notifier,
+  NotificationKind,
+  NotificationStats,
+} from './engine';
+export { registrySource, SampleHistory } from './source';
+export type { MetricSource } from './source';
+export { webhookNotifier, logNotifier, deliver, toAlertmanagerAlert } from './notifiers';
+export type { WebhookNotifierOptions, DeliveryOptions } from './notifiers';

@@ -20,6 +20,8 @@ export interface History {
   readonly now: number;
   /** Current samples of `name`. */
   instant(name: string): readonly Sample[];
+  /** Results of sub-queries already evaluated at `now`, by PromQL (set by the engine per tick). */
+  readonly memo?: Map<string, VectorElement[]>;
   /** Points of every series of `name` within the last `windowMs`, oldest first. */
   range(
     name: string,
@@ -69,36 +71,61 @@ function matcherText(labels: Matchers | undefined): string {
   return parts.length ? `{${parts.join(',')}}` : '';
 }
 
-function matches(labels: Readonly<Record<string, string>>, wanted: Matchers | undefined): boolean {
-  for (const [key, m] of Object.entries(wanted ?? {})) {
-    const value = labels[key] ?? '';
-    if (
-      typeof m === 'string'
-        ? value !== m
-        : m instanceof RegExp
-          ? !new RegExp(`^(?:${m.source})$`).test(value)
-          : value === m.not
-    )
-      return false;
-  }
-  return true;
+/** A label filter, compiled once: regexes anchored as PromQL's are. */
+function matcher(
+  wanted: Matchers | undefined,
+): (labels: Readonly<Record<string, string>>) => boolean {
+  const tests = Object.entries(wanted ?? {}).map(
+    ([key, m]): ((labels: Readonly<Record<string, string>>) => boolean) => {
+      if (typeof m === 'string') return (labels) => (labels[key] ?? '') === m;
+      if (m instanceof RegExp) {
+        const anchored = new RegExp(`^(?:${m.source})$`, m.flags.replace('g', ''));
+        return (labels) => anchored.test(labels[key] ?? '');
+      }
+      return (labels) => (labels[key] ?? '') !== m.not;
+    },
+  );
+  return (labels) => tests.every((test) => test(labels));
 }
 
-const key = (labels: Record<string, string>) =>
-  JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1)));
+/** A label set as a string, the same whatever the key order. */
+function key(labels: Readonly<Record<string, string>>): string {
+  const names = Object.keys(labels);
+  if (names.length > 1) names.sort();
+  let out = '';
+  for (const name of names) out += `${name}\u0001${labels[name]}\u0000`;
+  return out;
+}
+
+/** `q`, evaluated at most once per tick (see {@link once}). */
+function memoized(q: Query): Query {
+  return { ...q, evaluate: (h) => once(h, q.promql, () => q.evaluate(h)) };
+}
+
+/**
+ * Evaluates `q` once per tick: rules that share a sub-query (an error rate's denominator, a
+ * histogram's buckets) reuse its result.
+ */
+function once(h: History, promql: string, compute: () => VectorElement[]): VectorElement[] {
+  if (!h.memo) return compute();
+  let result = h.memo.get(promql);
+  if (!result) h.memo.set(promql, (result = compute()));
+  return result;
+}
 
 /** The current value of every matching series: `value('database_connections', { state: 'idle' })`. */
 export function value(metric: string, labels?: Matchers): Query {
   checkName(metric);
-  return {
+  const matches = matcher(labels);
+  return memoized({
     promql: `${metric}${matcherText(labels)}`,
     reads: [{ name: metric, windowMs: 0 }],
     evaluate: (h) =>
       h
         .instant(metric)
-        .filter((s) => matches(s.labels, labels))
+        .filter((s) => matches(s.labels))
         .map((s) => ({ labels: { ...s.labels }, value: s.value })),
-  };
+  });
 }
 
 /** Per-second increase of a counter over `window` (counter resets handled), per series. */
@@ -119,13 +146,14 @@ function rangeQuery(
 ): Query {
   checkName(metric);
   const windowMs = parseDuration(window);
-  return {
+  const matches = matcher(labels);
+  return memoized({
     promql: `${fn}(${metric}${matcherText(labels)}[${window}])`,
     reads: [{ name: metric, windowMs }],
     evaluate: (h) =>
       h
         .range(metric, windowMs)
-        .filter((s) => s.points.length >= 2 && matches(s.labels, labels))
+        .filter((s) => s.points.length >= 2 && matches(s.labels))
         .map((s) => {
           const first = s.points[0]!;
           const last = s.points.at(-1)!;
@@ -138,7 +166,7 @@ function rangeQuery(
             value: fn === 'rate' ? covered / (windowMs / 1000) : covered,
           };
         }),
-  };
+  });
 }
 
 /** `rate(counter[window])`: per-second rate, per series. */
@@ -150,30 +178,33 @@ export const increase = (counter: string, window: string, labels?: Matchers): Qu
   rangeQuery('increase', counter, window, labels);
 
 function group(elements: VectorElement[], by: readonly string[]): Map<string, VectorElement> {
+  const sorted = [...by].sort();
   const out = new Map<string, VectorElement>();
   for (const e of elements) {
-    const labels = Object.fromEntries(
-      by.filter((l) => e.labels[l] !== undefined).map((l) => [l, e.labels[l]!]),
-    );
-    const k = key(labels);
+    let k = '';
+    for (const l of sorted) if (e.labels[l] !== undefined) k += `${l}\u0001${e.labels[l]}\u0000`;
     const acc = out.get(k);
     if (acc) acc.value += e.value;
-    else out.set(k, { labels, value: e.value });
+    else {
+      const labels: Record<string, string> = {};
+      for (const l of by) if (e.labels[l] !== undefined) labels[l] = e.labels[l];
+      out.set(k, { labels, value: e.value });
+    }
   }
   return out;
 }
 
 /** `sum by (labels) (q)`; with no `by`, one element without labels. */
 export function sum(q: Query, by: readonly string[] = []): Query {
-  return {
+  return memoized({
     promql: by.length ? `sum by (${by.join(', ')}) (${q.promql})` : `sum(${q.promql})`,
     reads: q.reads,
     evaluate: (h) => [...group(q.evaluate(h), by).values()],
-  };
+  });
 }
 
 function binary(op: '/' | '+', a: Query, b: Query): Query {
-  return {
+  return memoized({
     promql: `(${a.promql}) ${op} (${b.promql})`,
     reads: [...a.reads, ...b.reads],
     evaluate: (h) => {
@@ -187,7 +218,7 @@ function binary(op: '/' | '+', a: Query, b: Query): Query {
       }
       return out;
     },
-  };
+  });
 }
 
 /** `a / b`, element by element with equal labels (an error rate: `ratio(sum(rate(errors)), sum(rate(all)))`). */
@@ -228,7 +259,7 @@ export function quantile(
   if (!(q >= 0 && q <= 1)) throw new ObsConfigError('quantile', 'expected a number from 0 to 1');
   const by = options.by ?? [];
   const buckets = sum(rate(`${histogram}_bucket`, window, options.labels), ['le', ...by]);
-  return {
+  return memoized({
     promql: `histogram_quantile(${q}, ${buckets.promql})`,
     reads: buckets.reads,
     evaluate: (h) => {
@@ -248,5 +279,5 @@ export function quantile(
         .map((s) => ({ labels: s.labels, value: bucketQuantile(q, s.buckets) }))
         .filter((e) => !Number.isNaN(e.value));
     },
-  };
+  });
 }

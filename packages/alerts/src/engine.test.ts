@@ -1,0 +1,303 @@
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Registry, Counter } from 'prom-client';
+import { createAlertEngine, type Alert, type NotificationKind, type Notifier } from './engine';
+import { webhookNotifier } from './notifiers';
+import { rate, ratio, sum, value } from './query';
+import type { Sample } from './query';
+import { above, defineRule } from './rules';
+import { registrySource, SampleHistory } from './source';
+
+/** A source whose samples the test sets, and a clock the test moves. */
+function fixture() {
+  let samples: Sample[] = [];
+  let t = 1_000_000;
+  const sent: [string, NotificationKind][] = [];
+  const recorder: Notifier = {
+    name: 'recorder',
+    notify: (alert, kind) => {
+      sent.push([alert.name, kind]);
+      return Promise.resolve();
+    },
+  };
+  return {
+    set: (queue: number) =>
+      (samples = [{ name: 'queue_size', labels: { queue: 'jobs' }, value: queue }]),
+    source: { collect: () => samples },
+    now: () => t,
+    advance: (ms: number) => (t += ms),
+    sent,
+    recorder,
+  };
+}
+
+const queueRule = (options: { for?: string; cooldown?: string } = {}) =>
+  defineRule({
+    name: 'HighQueueSize',
+    query: value('queue_size'),
+    condition: above(100),
+    severity: 'warning',
+    annotations: { summary: '{{ $value }} waiting in {{ $labels.queue }}' },
+    ...options,
+  });
+
+describe('createAlertEngine lifecycle (fake clock)', () => {
+  it('goes pending, fires after `for`, and resolves when the condition clears', async () => {
+    const f = fixture();
+    const engine = createAlertEngine({
+      source: f.source,
+      rules: [queueRule({ for: '1m' })],
+      notifiers: [f.recorder],
+      now: f.now,
+    });
+    f.set(500);
+    await engine.tick();
+    expect(engine.alerts()).toMatchObject([{ state: 'pending', value: 500 }]);
+    f.advance(30_000);
+    await engine.tick();
+    expect(engine.alerts()[0]!.state).toBe('pending');
+    f.advance(30_000);
+    await engine.tick();
+    const [firing] = engine.alerts();
+    expect(firing).toMatchObject({
+      state: 'firing',
+      annotations: { summary: '500 waiting in jobs' },
+      labels: { queue: 'jobs', severity: 'warning' },
+    });
+    f.set(3);
+    f.advance(1000);
+    await engine.tick();
+    await engine.idle();
+    expect(engine.alerts()).toEqual([]);
+    expect(f.sent).toEqual([
+      ['HighQueueSize', 'firing'],
+      ['HighQueueSize', 'resolved'],
+    ]);
+    expect((await engine.history())[0]).toMatchObject({ state: 'resolved', name: 'HighQueueSize' });
+  });
+
+  it('a condition that clears while pending never notifies', async () => {
+    const f = fixture();
+    const engine = createAlertEngine({
+      source: f.source,
+      rules: [queueRule({ for: '1m' })],
+      notifiers: [f.recorder],
+      now: f.now,
+    });
+    f.set(500);
+    await engine.tick();
+    f.set(1);
+    f.advance(10_000);
+    await engine.tick();
+    await engine.idle();
+    expect(engine.alerts()).toEqual([]);
+    expect(f.sent).toEqual([]);
+  });
+
+  it('does not notify again when it flaps back inside the cooldown', async () => {
+    const f = fixture();
+    const engine = createAlertEngine({
+      source: f.source,
+      rules: [queueRule({ cooldown: '5m' })],
+      notifiers: [f.recorder],
+      now: f.now,
+    });
+    for (const [queue, ms] of [
+      [500, 0],
+      [1, 1000],
+      [500, 1000],
+      [1, 1000],
+      [500, 1000],
+    ] as const) {
+      f.set(queue);
+      f.advance(ms);
+      await engine.tick();
+    }
+    await engine.idle();
+    expect(f.sent).toEqual([
+      ['HighQueueSize', 'firing'],
+      ['HighQueueSize', 'resolved'],
+    ]);
+    f.set(1);
+    f.advance(1000);
+    await engine.tick();
+    f.set(500);
+    f.advance(6 * 60_000); // past the cooldown
+    await engine.tick();
+    await engine.idle();
+    expect(f.sent.at(-1)).toEqual(['HighQueueSize', 'firing']);
+  });
+
+  it('repeats at repeatInterval; acknowledging stops repeats; silencing suppresses until it ends', async () => {
+    const f = fixture();
+    const engine = createAlertEngine({
+      source: f.source,
+      rules: [queueRule()],
+      notifiers: [f.recorder],
+      now: f.now,
+      repeatIntervalMs: 60_000,
+    });
+    f.set(500);
+    await engine.tick();
+    f.advance(60_000);
+    await engine.tick(); // repeat
+    await engine.idle();
+    expect(f.sent).toHaveLength(2);
+    const id = engine.alerts()[0]!.id;
+    engine.acknowledge(id, 'oncall@example.com');
+    f.advance(120_000);
+    await engine.tick();
+    await engine.idle();
+    expect(f.sent).toHaveLength(2);
+    expect(engine.get(id)).toMatchObject({
+      state: 'acknowledged',
+      acknowledgedBy: 'oncall@example.com',
+    });
+    engine.silence(id, 30_000);
+    f.advance(10_000);
+    await engine.tick();
+    await engine.idle();
+    expect(f.sent).toHaveLength(2);
+    f.advance(30_000); // the silence ends, still firing: notified again
+    await engine.tick();
+    await engine.idle();
+    expect(f.sent).toHaveLength(3);
+  });
+
+  it('supports seed 003’s manual alerts: trigger, update, resolve', async () => {
+    const f = fixture();
+    const engine = createAlertEngine({
+      source: f.source,
+      rules: [],
+      notifiers: [f.recorder],
+      now: f.now,
+    });
+    const alert = engine.triggerAlert('Backup failed', 'nightly backup exited 2', 'critical', {
+      job: 'backup',
+    });
+    expect(alert).toMatchObject({
+      state: 'firing',
+      source: 'manual',
+      labels: { job: 'backup', severity: 'critical' },
+    });
+    engine.updateAlert(alert.id, { message: 'retrying at 03:00' });
+    expect(engine.get(alert.id)!.annotations.description).toBe('retrying at 03:00');
+    engine.resolveAlert(alert.id, 'backup re-ran fine');
+    await engine.idle();
+    expect(f.sent).toEqual([
+      ['Backup failed', 'firing'],
+      ['Backup failed', 'resolved'],
+    ]);
+    expect((await engine.history())[0]!.annotations.resolution).toBe('backup re-ran fine');
+  });
+});
+
+describe('notifiers', () => {
+  const received: { body: { status: string; alerts: { labels: Record<string, string> }[] } }[] = [];
+  let failures = 0;
+  const server = createServer((req: IncomingMessage, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      if (req.url === '/down') {
+        failures++;
+        res.writeHead(503).end();
+        return;
+      }
+      if (req.url === '/slow') {
+        setTimeout(() => res.writeHead(200).end(), 2000);
+        return;
+      }
+      received.push({ body: JSON.parse(body) as never });
+      res.writeHead(200).end();
+    });
+  });
+  let base: string;
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  it('retries a notifier that is down, counts its failure, and delays neither evaluation nor the others', async () => {
+    const f = fixture();
+    const engine = createAlertEngine({
+      source: f.source,
+      rules: [queueRule()],
+      now: f.now,
+      notifiers: [
+        webhookNotifier({ name: 'down', url: `${base}/down`, retries: 2, backoffMs: 10 }),
+        webhookNotifier({ name: 'slow', url: `${base}/slow`, timeoutMs: 100, retries: 0 }),
+        webhookNotifier({ name: 'ok', url: `${base}/ok` }),
+      ],
+    });
+    f.set(500);
+    await engine.tick();
+    // The tick is over while every delivery is still under way: evaluation never waits for them.
+    expect(engine.stats()).toEqual({
+      down: { sent: 0, failed: 0 },
+      slow: { sent: 0, failed: 0 },
+      ok: { sent: 0, failed: 0 },
+    });
+    await engine.idle();
+    expect(failures).toBe(3); // one try and two retries
+    expect(engine.stats()).toEqual({
+      down: { sent: 0, failed: 1 },
+      slow: { sent: 0, failed: 1 },
+      ok: { sent: 1, failed: 0 },
+    });
+    expect(received[0]!.body).toMatchObject({
+      status: 'firing',
+      alerts: [{ labels: { alertname: 'HighQueueSize', queue: 'jobs' } }],
+    });
+  });
+});
+
+describe('reading a prom-client registry', () => {
+  it('evaluates an error-rate rule over a live registry, and keeps only its window', async () => {
+    const registry = new Registry();
+    const requests = new Counter({
+      name: 'http_requests_total',
+      help: 'h',
+      labelNames: ['status'],
+      registers: [registry],
+    });
+    let t = 0;
+    const errorRate = defineRule({
+      name: 'HighErrorRate',
+      query: ratio(
+        sum(rate('http_requests_total', '1m', { status: /5../ })),
+        sum(rate('http_requests_total', '1m')),
+      ),
+      condition: above(0.05),
+      severity: 'critical',
+      annotations: { summary: 'error rate {{ $value | humanizePercentage }}' },
+    });
+    const fired: Alert[] = [];
+    const engine = createAlertEngine({
+      source: registrySource(registry),
+      rules: [errorRate],
+      now: () => t,
+      notifiers: [{ name: 'r', notify: (a) => (fired.push(a), Promise.resolve()) }],
+    });
+    for (let second = 0; second <= 120; second++) {
+      requests.inc({ status: '200' }, 9);
+      if (second > 60) requests.inc({ status: '500' }, 1);
+      t = second * 1000;
+      await engine.tick();
+    }
+    await engine.idle();
+    expect(fired[0]!.annotations.summary).toMatch(/^error rate \d+(\.\d+)?%$/);
+    expect(engine.alerts()[0]!.value).toBeCloseTo(0.1, 2);
+  });
+
+  it('holds no more points than the rules’ windows need', () => {
+    const history = new SampleHistory(new Map([['c', 10_000]]));
+    for (let i = 0; i < 1000; i++) history.record([{ name: 'c', labels: {}, value: i }], i * 1000);
+    expect(history.size).toBeLessThanOrEqual(12);
+  });
+});

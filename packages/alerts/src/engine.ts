@@ -1,0 +1,397 @@
+import { randomUUID } from 'node:crypto';
+import { ObsConfigError, reportInternalError } from '@obs/core';
+import type { Rule, Severity } from './rules';
+import { renderTemplate } from './rules';
+import { SampleHistory, type MetricSource } from './source';
+
+export type AlertState = 'pending' | 'firing' | 'acknowledged' | 'silenced' | 'resolved';
+
+export interface Alert {
+  id: string;
+  /** The rule name (or the manual alert's title): Alertmanager's `alertname`. */
+  name: string;
+  /** Rule + labels: one alert per fingerprint at a time. */
+  fingerprint: string;
+  state: AlertState;
+  severity: Severity;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** The query's value when last evaluated. */
+  value: number | undefined;
+  source: 'rule' | 'manual' | 'alertmanager';
+  /** When the condition first held (ms). */
+  activeAt: number;
+  /** When it started firing (ms). */
+  startsAt: number | undefined;
+  endsAt: number | undefined;
+  lastNotifiedAt: number | undefined;
+  silencedUntil: number | undefined;
+  acknowledgedBy: string | undefined;
+}
+
+export type NotificationKind = 'firing' | 'resolved';
+
+/** Delivers alerts somewhere; the engine never waits for it. */
+export interface Notifier {
+  readonly name: string;
+  notify(alert: Readonly<Alert>, kind: NotificationKind): Promise<void>;
+}
+
+/** Where alerts live; in memory by default, the demo keeps them in its database. */
+export interface AlertStore {
+  save(alert: Alert): void | Promise<void>;
+  /** Past alerts, newest first. */
+  history(limit: number): Alert[] | Promise<Alert[]>;
+}
+
+/** Alerts in memory, with the last `limit` resolved ones as history. */
+export function memoryStore(limit = 1000): AlertStore {
+  const past: Alert[] = [];
+  return {
+    save(alert) {
+      if (alert.state !== 'resolved') return;
+      past.unshift({ ...alert });
+      if (past.length > limit) past.length = limit;
+    },
+    history: (n) => past.slice(0, n),
+  };
+}
+
+export interface AlertEngineOptions {
+  source: MetricSource;
+  rules: readonly Rule[];
+  /** @default 1000 */
+  intervalMs?: number;
+  notifiers?: readonly Notifier[];
+  store?: AlertStore;
+  /** Firing alerts are notified again this often. @default 4 h */
+  repeatIntervalMs?: number;
+  /** @default Date.now (tests pass a fake clock) */
+  now?: () => number;
+}
+
+export interface NotificationStats {
+  sent: number;
+  failed: number;
+}
+
+export interface AlertEngine {
+  /** Evaluates every rule once (the timer calls this every `intervalMs`). */
+  tick(): Promise<void>;
+  start(): void;
+  stop(): void;
+  /** Active alerts (not resolved), optionally filtered. */
+  alerts(filter?: { state?: AlertState; severity?: Severity }): Alert[];
+  history(limit?: number): Promise<Alert[]>;
+  get(id: string): Alert | undefined;
+  acknowledge(id: string, by?: string): Alert | undefined;
+  silence(id: string, durationMs: number): Alert | undefined;
+  resolveAlert(id: string, message?: string): Alert | undefined;
+  /** Seed 003's `trigger_alert`: a manual alert, firing at once. */
+  triggerAlert(
+    title: string,
+    message: string,
+    severity: Severity,
+    context?: Record<string, string>,
+  ): Alert;
+  /** Seed 003's `update_alert`. */
+  updateAlert(id: string, change: { state?: AlertState; message?: string }): Alert | undefined;
+  /** Notifications sent and failed, per notifier. */
+  stats(): Record<string, NotificationStats>;
+  /** Resolves when every notification started so far has settled (tests, shutdown). */
+  idle(): Promise<void>;
+}
+
+const fingerprintOf = (name: string, labels: Record<string, string>) =>
+  `${name}{${Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${JSON.stringify(labels[k])}`)
+    .join(',')}}`;
+
+/**
+ * Evaluates alert rules in-process against the local metrics, every second by default, through
+ * `inactive → pending (for) → firing → resolved`, with people's `acknowledged` and `silenced`;
+ * repeats firing notifications every `repeatIntervalMs`, keeps quiet for the rule's cooldown after
+ * a resolve, and never lets a slow or failing notifier delay evaluation or another notifier.
+ *
+ * @example
+ * ```ts
+ * const engine = createAlertEngine({
+ *   source: registrySource(metrics.registry),
+ *   rules: standardRules(),
+ *   notifiers: [webhookNotifier({ url: process.env.ALERT_WEBHOOK! })],
+ * });
+ * engine.start();
+ * ```
+ */
+export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
+  const {
+    source,
+    rules,
+    intervalMs = 1000,
+    notifiers = [],
+    repeatIntervalMs = 4 * 3_600_000,
+  } = options;
+  const now = options.now ?? Date.now;
+  const store = options.store ?? memoryStore();
+  if (typeof (source as Partial<MetricSource> | undefined)?.collect !== 'function')
+    throw new ObsConfigError('source', 'expected { collect() }');
+  if (!(intervalMs >= 10)) throw new ObsConfigError('intervalMs', 'expected ≥ 10');
+  const names = new Set<string>();
+  for (const rule of rules) {
+    if (names.has(rule.name)) throw new ObsConfigError('rules', `two rules named ${rule.name}`);
+    names.add(rule.name);
+  }
+
+  const windows = new Map<string, number>();
+  for (const rule of rules)
+    for (const read of rule.query.reads)
+      windows.set(read.name, Math.max(windows.get(read.name) ?? 0, read.windowMs));
+  const history = new SampleHistory(windows);
+  const active = new Map<string, Alert>(); // by fingerprint
+  const byId = new Map<string, Alert>();
+  const resolvedAt = new Map<string, number>(); // fingerprint → when it last resolved
+  const counts: Record<string, NotificationStats> = Object.fromEntries(
+    notifiers.map((n) => [n.name, { sent: 0, failed: 0 }]),
+  );
+  const inFlight = new Set<Promise<void>>();
+  /** Alerts whose firing was announced: only those announce their resolve. */
+  const announced = new WeakSet<Alert>();
+
+  const persist = (alert: Alert) => {
+    try {
+      const saving = store.save(alert);
+      if (saving instanceof Promise)
+        saving.catch((err: unknown) => reportInternalError(err, '@obs/alerts: store'));
+    } catch (err) {
+      reportInternalError(err, '@obs/alerts: store');
+    }
+  };
+
+  const notify = (alert: Alert, kind: NotificationKind) => {
+    alert.lastNotifiedAt = now();
+    if (kind === 'firing') announced.add(alert);
+    const snapshot = { ...alert };
+    for (const notifier of notifiers) {
+      const sending = Promise.resolve()
+        .then(() => notifier.notify(snapshot, kind))
+        .then(
+          () => {
+            counts[notifier.name]!.sent++;
+          },
+          (err: unknown) => {
+            counts[notifier.name]!.failed++;
+            reportInternalError(err, `@obs/alerts: notifier ${notifier.name}`);
+          },
+        );
+      inFlight.add(sending);
+      void sending.finally(() => inFlight.delete(sending));
+    }
+  };
+
+  const quiet = (alert: Alert, t: number) =>
+    alert.state === 'acknowledged' ||
+    (alert.silencedUntil !== undefined && t < alert.silencedUntil);
+
+  const coolingDown = (alert: Alert, t: number, cooldownMs: number) => {
+    const last = resolvedAt.get(alert.fingerprint);
+    return last !== undefined && t - last < cooldownMs;
+  };
+
+  const fire = (alert: Alert, t: number, cooldownMs: number) => {
+    alert.state = 'firing';
+    alert.startsAt = t;
+    // Inside the cooldown after a resolve, it fires without a new notification: no flapping.
+    if (!coolingDown(alert, t, cooldownMs)) notify(alert, 'firing');
+  };
+
+  const resolve = (alert: Alert, t: number, message?: string) => {
+    const wasNotified = announced.has(alert);
+    alert.state = 'resolved';
+    alert.endsAt = t;
+    if (message) alert.annotations = { ...alert.annotations, resolution: message };
+    active.delete(alert.fingerprint);
+    byId.delete(alert.id);
+    resolvedAt.set(alert.fingerprint, t);
+    if (wasNotified) notify(alert, 'resolved');
+    persist(alert);
+  };
+
+  const evaluate = (rule: Rule, t: number) => {
+    let elements;
+    try {
+      elements = rule.query.evaluate(history);
+    } catch (err) {
+      reportInternalError(err, `@obs/alerts: rule ${rule.name}`);
+      return;
+    }
+    const holding = new Set<string>();
+    for (const e of elements) {
+      if (!rule.check(e.value)) continue;
+      const labels = { alertname: rule.name, severity: rule.severity, ...rule.labels, ...e.labels };
+      const fingerprint = fingerprintOf(rule.name, labels);
+      holding.add(fingerprint);
+      let alert = active.get(fingerprint);
+      const annotations = Object.fromEntries(
+        Object.entries(rule.annotations).map(([k, v]) => [k, renderTemplate(v, e.value, labels)]),
+      );
+      if (!alert) {
+        alert = {
+          id: randomUUID(),
+          name: rule.name,
+          fingerprint,
+          state: 'pending',
+          severity: rule.severity,
+          labels,
+          annotations,
+          value: e.value,
+          source: 'rule',
+          activeAt: t,
+          startsAt: undefined,
+          endsAt: undefined,
+          lastNotifiedAt: undefined,
+          silencedUntil: undefined,
+          acknowledgedBy: undefined,
+        };
+        active.set(fingerprint, alert);
+        byId.set(alert.id, alert);
+      }
+      alert.value = e.value;
+      alert.annotations = annotations;
+      if (alert.state === 'pending') {
+        if (t - alert.activeAt >= rule.forMs) fire(alert, t, rule.cooldownMs);
+      } else if (
+        alert.state === 'silenced' &&
+        alert.silencedUntil !== undefined &&
+        t >= alert.silencedUntil
+      ) {
+        alert.state = 'firing';
+        alert.silencedUntil = undefined;
+        notify(alert, 'firing');
+      } else if (alert.state === 'firing' && !quiet(alert, t)) {
+        // Announced: repeat every repeatInterval. Not yet (it came back inside a cooldown):
+        // announce once the cooldown is over.
+        const due = announced.has(alert)
+          ? alert.lastNotifiedAt !== undefined && t - alert.lastNotifiedAt >= repeatIntervalMs
+          : !coolingDown(alert, t, rule.cooldownMs);
+        if (due) notify(alert, 'firing');
+      }
+    }
+    // Alerts of this rule whose condition no longer holds: pending ones just go, others resolve.
+    for (const alert of [...active.values()])
+      if (alert.source === 'rule' && alert.name === rule.name && !holding.has(alert.fingerprint)) {
+        if (alert.state === 'pending') {
+          active.delete(alert.fingerprint);
+          byId.delete(alert.id);
+        } else resolve(alert, t);
+      }
+  };
+
+  let timer: NodeJS.Timeout | undefined;
+  let ticking = false;
+  const engine: AlertEngine = {
+    async tick() {
+      if (ticking) return; // a slow source never stacks ticks
+      ticking = true;
+      try {
+        const samples = await source.collect();
+        const t = now();
+        history.record(samples, t);
+        for (const rule of rules) evaluate(rule, t);
+      } catch (err) {
+        reportInternalError(err, '@obs/alerts: collecting samples');
+      } finally {
+        ticking = false;
+      }
+    },
+    start() {
+      if (timer) return;
+      timer = setInterval(() => void engine.tick(), intervalMs);
+      timer.unref();
+      void engine.tick();
+    },
+    stop() {
+      clearInterval(timer);
+      timer = undefined;
+    },
+    alerts(filter = {}) {
+      return [...active.values()]
+        .filter(
+          (a) =>
+            (!filter.state || a.state === filter.state) &&
+            (!filter.severity || a.severity === filter.severity),
+        )
+        .map((a) => ({ ...a }));
+    },
+    history: async (limit = 100) => store.history(limit),
+    get: (id) => {
+      const alert = byId.get(id);
+      return alert && { ...alert };
+    },
+    acknowledge(id, by) {
+      const alert = byId.get(id);
+      if (!alert || alert.state === 'pending') return undefined;
+      alert.state = 'acknowledged';
+      alert.acknowledgedBy = by;
+      return { ...alert };
+    },
+    silence(id, durationMs) {
+      const alert = byId.get(id);
+      if (!alert || !(durationMs > 0)) return undefined;
+      alert.state = 'silenced';
+      alert.silencedUntil = now() + durationMs;
+      return { ...alert };
+    },
+    resolveAlert(id, message) {
+      const alert = byId.get(id);
+      if (!alert) return undefined;
+      resolve(alert, now(), message);
+      return { ...alert };
+    },
+    triggerAlert(title, message, severity, context = {}) {
+      const t = now();
+      const labels = { alertname: title, severity, ...context };
+      const fingerprint = fingerprintOf(title, labels);
+      const existing = active.get(fingerprint);
+      if (existing) {
+        existing.annotations = { ...existing.annotations, description: message };
+        return { ...existing };
+      }
+      const alert: Alert = {
+        id: randomUUID(),
+        name: title,
+        fingerprint,
+        state: 'firing',
+        severity,
+        labels,
+        annotations: { summary: title, description: message },
+        value: undefined,
+        source: 'manual',
+        activeAt: t,
+        startsAt: t,
+        endsAt: undefined,
+        lastNotifiedAt: undefined,
+        silencedUntil: undefined,
+        acknowledgedBy: undefined,
+      };
+      active.set(fingerprint, alert);
+      byId.set(alert.id, alert);
+      notify(alert, 'firing');
+      return { ...alert };
+    },
+    updateAlert(id, change) {
+      const alert = byId.get(id);
+      if (!alert) return undefined;
+      if (change.message) alert.annotations = { ...alert.annotations, description: change.message };
+      if (change.state === 'resolved') resolve(alert, now());
+      else if (change.state === 'acknowledged') alert.state = 'acknowledged';
+      else if (change.state) alert.state = change.state;
+      return { ...alert };
+    },
+    stats: () => JSON.parse(JSON.stringify(counts)) as Record<string, NotificationStats>,
+    async idle() {
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
+  };
+  return engine;
+}

@@ -1,0 +1,120 @@
+import { ObsConfigError } from '@obs/core';
+import type { Alert, NotificationKind, Notifier } from './engine';
+
+export interface DeliveryOptions {
+  /** One attempt's limit. @default 5000 */
+  timeoutMs?: number;
+  /** Attempts after the first. @default 3 */
+  retries?: number;
+  /** First wait between attempts, doubled each time (with jitter). @default 500 */
+  backoffMs?: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** POSTs JSON with a timeout, retrying network errors, 429 and 5xx with exponential backoff. */
+export async function deliver(
+  url: string,
+  body: unknown,
+  options: DeliveryOptions & { headers?: Record<string, string> } = {},
+): Promise<void> {
+  const { timeoutMs = 5000, retries = 3, backoffMs = 500, headers } = options;
+  let lastError: unknown;
+  for (let attempt = 0; attempt <= retries; attempt++) {
+    if (attempt > 0) await sleep(backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      await res.body?.cancel();
+      if (res.ok) return;
+      lastError = new Error(`${new URL(url).host} answered ${res.status}`);
+      if (res.status < 500 && res.status !== 429) break; // the request is wrong: retrying won't help
+    } catch (err) {
+      lastError = err;
+    }
+  }
+  throw lastError;
+}
+
+const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+
+/** An alert as Alertmanager's webhook payload describes one. */
+export function toAlertmanagerAlert(
+  alert: Readonly<Alert>,
+  kind: NotificationKind,
+  generatorURL?: string,
+) {
+  return {
+    status: kind,
+    labels: alert.labels,
+    annotations: alert.annotations,
+    startsAt: iso(alert.startsAt ?? alert.activeAt),
+    endsAt: kind === 'resolved' ? iso(alert.endsAt) : '0001-01-01T00:00:00Z',
+    generatorURL: generatorURL ?? '',
+    fingerprint: alert.fingerprint,
+  };
+}
+
+export interface WebhookNotifierOptions extends DeliveryOptions {
+  url: string;
+  name?: string;
+  headers?: Record<string, string>;
+  /** Link back to where the alert came from (the service's /alerts). */
+  generatorURL?: string;
+}
+
+/**
+ * POSTs an Alertmanager-compatible webhook payload (`version: "4"`, `status`, `alerts[]`,
+ * `groupLabels`, `commonLabels`…), so receivers written for Alertmanager take it unchanged.
+ */
+export function webhookNotifier(options: WebhookNotifierOptions): Notifier {
+  try {
+    new URL(options.url);
+  } catch {
+    throw new ObsConfigError('url', 'expected an absolute URL');
+  }
+  return {
+    name: options.name ?? 'webhook',
+    notify: (alert, kind) =>
+      deliver(
+        options.url,
+        {
+          version: '4',
+          status: kind,
+          receiver: options.name ?? 'webhook',
+          groupKey: alert.fingerprint,
+          groupLabels: { alertname: alert.name },
+          commonLabels: alert.labels,
+          commonAnnotations: alert.annotations,
+          externalURL: options.generatorURL ?? '',
+          alerts: [toAlertmanagerAlert(alert, kind, options.generatorURL)],
+        },
+        options,
+      ),
+  };
+}
+
+/** Writes each notification through `log` (e.g. your logger's warn). */
+export function logNotifier(
+  log: (message: string, fields: Record<string, unknown>) => void,
+  name = 'log',
+): Notifier {
+  return {
+    name,
+    notify: (alert, kind) => {
+      log(`alert ${kind}: ${alert.name}`, {
+        alert: alert.name,
+        state: kind,
+        severity: alert.severity,
+        labels: alert.labels,
+        summary: alert.annotations.summary,
+        value: alert.value,
+      });
+      return Promise.resolve();
+    },
+  };
+}
