@@ -21,3 +21,11 @@ export { registrySource, SampleHistory } from './source';
 export type { MetricSource } from './source';
 export { webhookNotifier, logNotifier, deliver, toAlertmanagerAlert } from './notifiers';
 export type { WebhookNotifierOptions, DeliveryOptions } from './notifiers';
+export { alertmanagerNotifier, toAlertmanagerConfig } from './alertmanager';
+export type {
+  AlertmanagerNotifier,
+  AlertmanagerNotifierOptions,
+  Route,
+  Receiver,
+  LabelMatcher,
+} from './alertmanager';

@@ -29,9 +29,14 @@ export async function deliver(
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(timeoutMs),
       });
-      await res.body?.cancel();
-      if (res.ok) return;
-      lastError = new Error(`${new URL(url).host} answered ${res.status}`);
+      if (res.ok) {
+        await res.body?.cancel();
+        return;
+      }
+      const said = (await res.text().catch(() => '')).slice(0, 200).trim();
+      lastError = new Error(
+        `${new URL(url).host} answered ${res.status}${said ? `: ${said}` : ''}`,
+      );
       if (res.status < 500 && res.status !== 429) break; // the request is wrong: retrying won't help
     } catch (err) {
       lastError = err;
