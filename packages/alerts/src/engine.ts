@@ -57,6 +57,17 @@ export function memoryStore(limit = 1000): AlertStore {
   };
 }
 
+/** An alert as Alertmanager's webhook carries it. */
+export interface ExternalAlert {
+  status: 'firing' | 'resolved';
+  labels: Record<string, string>;
+  annotations?: Record<string, string>;
+  startsAt?: string;
+  endsAt?: string;
+}
+
+const SEVERITIES: readonly Severity[] = ['critical', 'warning', 'info'];
+
 export interface AlertEngineOptions {
   source: MetricSource;
   rules: readonly Rule[];
@@ -96,6 +107,11 @@ export interface AlertEngine {
   ): Alert;
   /** Seed 003's `update_alert`. */
   updateAlert(id: string, change: { state?: AlertState; message?: string }): Alert | undefined;
+  /**
+   * Alerts from an Alertmanager webhook (`POST /alerts/webhook`) into the same store: firing ones
+   * become (or stay) active alerts with source 'alertmanager', resolved ones resolve.
+   */
+  ingest(alerts: readonly ExternalAlert[]): void;
   /** Notifications sent and failed, per notifier. */
   stats(): Record<string, NotificationStats>;
   /** Resolves when every notification started so far has settled (tests, shutdown). */
@@ -387,6 +403,49 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
       else if (change.state === 'acknowledged') alert.state = 'acknowledged';
       else if (change.state) alert.state = change.state;
       return { ...alert };
+    },
+    ingest(alerts) {
+      const t = now();
+      for (const external of alerts) {
+        const name = external.labels.alertname ?? 'Alertmanager';
+        const fingerprint = `am:${fingerprintOf(name, external.labels)}`;
+        const existing = active.get(fingerprint);
+        if (external.status === 'resolved') {
+          if (existing) {
+            existing.state = 'resolved';
+            existing.endsAt = Date.parse(external.endsAt ?? '') || t;
+            active.delete(fingerprint);
+            byId.delete(existing.id);
+            persist(existing);
+          }
+          continue;
+        }
+        if (existing) {
+          existing.annotations = { ...external.annotations };
+          continue;
+        }
+        const severity = SEVERITIES.find((s) => s === external.labels.severity) ?? 'warning';
+        const startsAt = Date.parse(external.startsAt ?? '') || t;
+        const alert: Alert = {
+          id: randomUUID(),
+          name,
+          fingerprint,
+          state: 'firing',
+          severity,
+          labels: { ...external.labels },
+          annotations: { ...external.annotations },
+          value: undefined,
+          source: 'alertmanager',
+          activeAt: startsAt,
+          startsAt,
+          endsAt: undefined,
+          lastNotifiedAt: undefined,
+          silencedUntil: undefined,
+          acknowledgedBy: undefined,
+        };
+        active.set(fingerprint, alert);
+        byId.set(alert.id, alert);
+      }
     },
     stats: () => JSON.parse(JSON.stringify(counts)) as Record<string, NotificationStats>,
     async idle() {

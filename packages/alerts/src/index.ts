@@ -13,6 +13,7 @@ export type {
   AlertEngineOptions,
   AlertState,
   AlertStore,
+  ExternalAlert,
   Notifier,
   NotificationKind,
   NotificationStats,

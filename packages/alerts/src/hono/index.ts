@@ -1,0 +1,2 @@
+export { alertRoutes } from './routes';
+export type { AlertRoutesOptions } from './routes';
