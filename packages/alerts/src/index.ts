@@ -30,3 +30,9 @@ export type {
   Receiver,
   LabelMatcher,
 } from './alertmanager';
+export { slackNotifier, slackMessage, pagerDutyNotifier, emailNotifier } from './integrations';
+export type {
+  SlackNotifierOptions,
+  PagerDutyNotifierOptions,
+  EmailNotifierOptions,
+} from './integrations';
