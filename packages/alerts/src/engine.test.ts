@@ -2,7 +2,14 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Registry, Counter } from 'prom-client';
-import { createAlertEngine, type Alert, type NotificationKind, type Notifier } from './engine';
+import {
+  createAlertEngine,
+  routeReceivers,
+  type AlertRoute,
+  type Alert,
+  type NotificationKind,
+  type Notifier,
+} from './engine';
 import { webhookNotifier } from './notifiers';
 import { rate, ratio, sum, value } from './query';
 import type { Sample } from './query';
@@ -299,5 +306,66 @@ describe('reading a prom-client registry', () => {
     const history = new SampleHistory(new Map([['c', 10_000]]));
     for (let i = 0; i < 1000; i++) history.record([{ name: 'c', labels: {}, value: i }], i * 1000);
     expect(history.size).toBeLessThanOrEqual(12);
+  });
+});
+
+describe('routing and inhibition', () => {
+  it('routes by labels like Alertmanager: first matching child, continue, default receiver', () => {
+    const route: AlertRoute = {
+      receiver: 'team',
+      routes: [
+        { receiver: 'pager', matchers: { severity: 'critical' }, continue: true },
+        { receiver: 'security', matchers: { category: 'security' } },
+        { receiver: 'never', matchers: { category: /sec.*/ } },
+      ],
+    };
+    expect(routeReceivers(route, { severity: 'warning' })).toEqual(['team']);
+    expect(routeReceivers(route, { severity: 'critical' })).toEqual(['pager']);
+    expect(routeReceivers(route, { severity: 'critical', category: 'security' })).toEqual([
+      'pager',
+      'security',
+    ]);
+    expect(routeReceivers(route, { category: 'security' })).toEqual(['security']);
+  });
+
+  it('sends each alert only to its routed notifiers, and a critical keeps its warning quiet', async () => {
+    const f = fixture();
+    const got: Record<string, string[]> = { team: [], pager: [] };
+    const notifier = (name: string): Notifier => ({
+      name,
+      notify: (a) => {
+        got[name]!.push(`${a.name}/${a.severity}`);
+        return Promise.resolve();
+      },
+    });
+    const critical = defineRule({
+      name: 'HighQueueSize',
+      query: value('queue_size'),
+      condition: above(1000),
+      severity: 'critical',
+      annotations: { summary: 's' },
+    });
+    const engine = createAlertEngine({
+      source: f.source,
+      rules: [queueRule(), critical],
+      notifiers: [notifier('team'), notifier('pager')],
+      routes: {
+        receiver: 'team',
+        routes: [{ receiver: 'pager', matchers: { severity: 'critical' } }],
+      },
+      now: f.now,
+    });
+    f.set(5000); // both conditions hold: the critical fires, and inhibits the warning
+    await engine.tick();
+    await engine.idle();
+    expect(got).toEqual({ team: [], pager: ['HighQueueSize/critical'] });
+    expect(() =>
+      createAlertEngine({
+        source: f.source,
+        rules: [],
+        notifiers: [],
+        routes: { receiver: 'nobody' },
+      }),
+    ).toThrow(expect.objectContaining({ option: 'routes' }));
   });
 });

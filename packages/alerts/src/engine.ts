@@ -68,12 +68,60 @@ export interface ExternalAlert {
 
 const SEVERITIES: readonly Severity[] = ['critical', 'warning', 'info'];
 
+/**
+ * Which notifiers get an alert, as Alertmanager routes it: the tree is walked depth first; a
+ * route whose matchers all hold takes the alert, and its first matching child (unless that one
+ * says `continue`) refines it; with no matching child the route's own receiver gets it.
+ */
+export interface AlertRoute {
+  /** A notifier's name. */
+  receiver: string;
+  /** Labels the alert must match: `{ severity: 'critical' }`, `{ service: /api|web/ }`, `{ env: { not: 'dev' } }`. */
+  matchers?: Record<string, string | RegExp | { not: string }>;
+  /** After matching, go on to the next sibling routes too. @default false */
+  continue?: boolean;
+  routes?: AlertRoute[];
+}
+
+function labelMatches(m: string | RegExp | { not: string }, value: string | undefined): boolean {
+  const v = value ?? '';
+  if (typeof m === 'string') return v === m;
+  if (m instanceof RegExp) return new RegExp(`^(?:${m.source})$`).test(v);
+  return v !== m.not;
+}
+
+/** The receivers `labels` reach through `route` (Alertmanager's semantics, without grouping). */
+export function routeReceivers(
+  route: AlertRoute,
+  labels: Readonly<Record<string, string>>,
+): string[] {
+  const matches = (r: AlertRoute) =>
+    Object.entries(r.matchers ?? {}).every(([name, m]) => labelMatches(m, labels[name]));
+  const walk = (r: AlertRoute): string[] => {
+    const out: string[] = [];
+    for (const child of r.routes ?? []) {
+      if (!matches(child)) continue;
+      out.push(...walk(child));
+      if (!child.continue) break;
+    }
+    return out.length ? out : [r.receiver];
+  };
+  return matches(route) ? [...new Set(walk(route))] : [];
+}
+
 export interface AlertEngineOptions {
   source: MetricSource;
   rules: readonly Rule[];
   /** @default 1000 */
   intervalMs?: number;
   notifiers?: readonly Notifier[];
+  /** Which notifiers get which alert; without it every notifier gets every alert. */
+  routes?: AlertRoute;
+  /**
+   * A firing critical alert keeps the warnings of the same alertname quiet (Alertmanager's usual
+   * inhibition). @default true
+   */
+  inhibitWarnings?: boolean;
   store?: AlertStore;
   /** Firing alerts are notified again this often. @default 4 h */
   repeatIntervalMs?: number;
@@ -147,17 +195,33 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     intervalMs = 1000,
     notifiers = [],
     repeatIntervalMs = 4 * 3_600_000,
+    inhibitWarnings = true,
   } = options;
   const now = options.now ?? Date.now;
   const store = options.store ?? memoryStore();
   if (typeof (source as Partial<MetricSource> | undefined)?.collect !== 'function')
     throw new ObsConfigError('source', 'expected { collect() }');
   if (!(intervalMs >= 10)) throw new ObsConfigError('intervalMs', 'expected ≥ 10');
+  const receiverNames = new Set(notifiers.map((n) => n.name));
+  const checkRoute = (route: AlertRoute) => {
+    if (!receiverNames.has(route.receiver))
+      throw new ObsConfigError(
+        'routes',
+        `route names receiver "${route.receiver}", which is not a notifier`,
+      );
+    route.routes?.forEach(checkRoute);
+  };
+  if (options.routes) checkRoute(options.routes);
+  // One name may have a warning and a critical rule (HighErrorRate at 5% and at 10%).
   const names = new Set<string>();
   for (const rule of rules) {
-    if (names.has(rule.name)) throw new ObsConfigError('rules', `two rules named ${rule.name}`);
-    names.add(rule.name);
+    const id = `${rule.name}/${rule.severity}`;
+    if (names.has(id))
+      throw new ObsConfigError('rules', `two ${rule.severity} rules named ${rule.name}`);
+    names.add(id);
   }
+  /** Which rule made each rule alert (names may repeat across severities). */
+  const ruleOf = new WeakMap<Alert, Rule>();
 
   const windows = new Map<string, number>();
   for (const rule of rules)
@@ -184,11 +248,32 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     }
   };
 
+  const inhibited = (alert: Alert) =>
+    inhibitWarnings &&
+    alert.severity === 'warning' &&
+    [...active.values()].some(
+      (other) =>
+        other.severity === 'critical' && other.state === 'firing' && other.name === alert.name,
+    );
+
+  // During a tick, notifications wait until every rule was evaluated, so a critical and its
+  // warning that start together are seen together (the warning is inhibited).
+  let batch: [Alert, NotificationKind][] | undefined;
   const notify = (alert: Alert, kind: NotificationKind) => {
     alert.lastNotifiedAt = now();
+    if (batch) batch.push([alert, kind]);
+    else send(alert, kind);
+  };
+
+  const send = (alert: Alert, kind: NotificationKind) => {
+    if (kind === 'firing' && inhibited(alert)) return;
     if (kind === 'firing') announced.add(alert);
     const snapshot = { ...alert };
+    const receivers = options.routes
+      ? new Set(routeReceivers(options.routes, alert.labels))
+      : undefined;
     for (const notifier of notifiers) {
+      if (receivers && !receivers.has(notifier.name)) continue;
       const sending = Promise.resolve()
         .then(() => notifier.notify(snapshot, kind))
         .then(
@@ -271,6 +356,7 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
         };
         active.set(fingerprint, alert);
         byId.set(alert.id, alert);
+        ruleOf.set(alert, rule);
       }
       alert.value = e.value;
       alert.annotations = annotations;
@@ -295,7 +381,7 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     }
     // Alerts of this rule whose condition no longer holds: pending ones just go, others resolve.
     for (const alert of [...active.values()])
-      if (alert.source === 'rule' && alert.name === rule.name && !holding.has(alert.fingerprint)) {
+      if (ruleOf.get(alert) === rule && !holding.has(alert.fingerprint)) {
         if (alert.state === 'pending') {
           active.delete(alert.fingerprint);
           byId.delete(alert.id);
@@ -313,10 +399,15 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
         const samples = await source.collect();
         const t = now();
         history.record(samples, t);
+        batch = [];
         for (const rule of rules) evaluate(rule, t);
+        const due = batch;
+        batch = undefined;
+        for (const [alert, kind] of due) send(alert, kind);
       } catch (err) {
         reportInternalError(err, '@obs/alerts: collecting samples');
       } finally {
+        batch = undefined;
         ticking = false;
       }
     },

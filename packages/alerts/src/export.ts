@@ -17,8 +17,10 @@ export function toPrometheusRules(
 ): string {
   const names = new Set<string>();
   for (const rule of rules) {
-    if (names.has(rule.name)) throw new ObsConfigError('rules', `two rules named ${rule.name}`);
-    names.add(rule.name);
+    const id = `${rule.name}/${rule.severity}`;
+    if (names.has(id))
+      throw new ObsConfigError('rules', `two ${rule.severity} rules named ${rule.name}`);
+    names.add(id);
   }
   if (options.interval !== undefined) parseDuration(options.interval, 'interval');
   const group: Record<string, unknown> = { name: options.groupName ?? 'obs' };

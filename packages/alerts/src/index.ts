@@ -6,13 +6,14 @@ export { standardRules } from './standard';
 export type { StandardRuleOptions } from './standard';
 export { toPrometheusRules } from './export';
 export type { PrometheusRulesOptions } from './export';
-export { createAlertEngine, memoryStore } from './engine';
+export { createAlertEngine, memoryStore, routeReceivers } from './engine';
 export type {
   Alert,
   AlertEngine,
   AlertEngineOptions,
   AlertState,
   AlertStore,
+  AlertRoute,
   ExternalAlert,
   Notifier,
   NotificationKind,
