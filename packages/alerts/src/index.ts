@@ -37,3 +37,6 @@ export type {
   PagerDutyNotifierOptions,
   EmailNotifierOptions,
 } from './integrations';
+export { toPromtoolTests, expandValues, parseSeries, samplesAt } from './promtool';
+export type { RuleTestCase } from './promtool';
+export { STANDARD_RULE_CASES } from './standard-cases';

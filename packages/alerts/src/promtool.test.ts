@@ -1,0 +1,74 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { createAlertEngine } from './engine';
+import { toPrometheusRules } from './export';
+import { expandValues, samplesAt, toPromtoolTests } from './promtool';
+import { STANDARD_RULE_CASES } from './standard-cases';
+import { standardRules } from './standard';
+
+const promtool = spawnSync('promtool', ['--version']).status === 0;
+
+describe('expandValues', () => {
+  it('reads promtool’s notation', () => {
+    expect(expandValues('0+10x3')).toEqual([0, 10, 20, 30]);
+    expect(expandValues('5x2 1 9-2x1')).toEqual([5, 5, 5, 1, 9, 7]);
+    expect(() => expandValues('lots')).toThrow(expect.objectContaining({ option: 'series' }));
+  });
+});
+
+describe('the standard rules on the same data: in-process and Prometheus agree', () => {
+  const rules = standardRules();
+
+  it.each(STANDARD_RULE_CASES.map((c, i) => [`${c.alert} #${i}`, c] as const))(
+    'in-process: %s',
+    async (_name, testCase) => {
+      const rule = rules.filter((r) => r.name === testCase.alert);
+      let minute = 0;
+      const engine = createAlertEngine({
+        source: { collect: () => samplesAt(testCase, minute) },
+        rules: rule,
+        now: () => minute * 60_000,
+      });
+      for (; minute <= testCase.evalMinutes; minute++) await engine.tick();
+      const firing = engine.alerts({ state: 'firing' });
+      if (testCase.fires) {
+        expect(firing).toHaveLength(1);
+        expect(firing[0]!.value).toBeCloseTo(testCase.fires.value, 6);
+      } else expect(firing).toEqual([]);
+    },
+  );
+
+  it('Prometheus: promtool test rules passes the generated tests for the exported rules', () => {
+    if (!promtool) {
+      if (process.env.CI)
+        throw new Error('promtool is not installed (scripts/install-test-deps.sh)');
+      return;
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'obs-rule-tests-'));
+    writeFileSync(join(dir, 'rules.yml'), toPrometheusRules(rules));
+    writeFileSync(
+      join(dir, 'rules.test.yml'),
+      toPromtoolTests(rules, STANDARD_RULE_CASES, 'rules.yml'),
+    );
+    const res = spawnSync('promtool', ['test', 'rules', 'rules.test.yml'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    expect(`${res.stdout}${res.stderr}`).toContain('SUCCESS');
+    expect(res.status).toBe(0);
+  });
+
+  it('promtool test rules fails when the expectation is wrong (the check can fail)', () => {
+    if (!promtool) return;
+    const dir = mkdtempSync(join(tmpdir(), 'obs-rule-tests-'));
+    writeFileSync(join(dir, 'rules.yml'), toPrometheusRules(rules));
+    const wrong = STANDARD_RULE_CASES.map((c) => (c.fires ? { ...c, fires: false as const } : c));
+    writeFileSync(join(dir, 'rules.test.yml'), toPromtoolTests(rules, wrong, 'rules.yml'));
+    expect(
+      spawnSync('promtool', ['test', 'rules', 'rules.test.yml'], { cwd: dir }).status,
+    ).not.toBe(0);
+  });
+});
