@@ -20,12 +20,11 @@ export function registrySource(registry: { getMetricsAsJSON(): unknown }): Metri
       const metrics = (await registry.getMetricsAsJSON()) as PromJsonMetric[];
       const samples: Sample[] = [];
       for (const metric of metrics)
-        for (const v of metric.values)
-          samples.push({
-            name: v.metricName ?? metric.name,
-            labels: Object.fromEntries(Object.entries(v.labels).map(([k, l]) => [k, String(l)])),
-            value: v.value,
-          });
+        for (const v of metric.values) {
+          const labels = v.labels as Record<string, string>;
+          for (const k in labels) if (typeof labels[k] !== 'string') labels[k] = String(labels[k]);
+          samples.push({ name: v.metricName ?? metric.name, labels, value: v.value });
+        }
       return samples;
     },
   };
@@ -34,11 +33,13 @@ export function registrySource(registry: { getMetricsAsJSON(): unknown }): Metri
 /** Sample names of counters and histogram parts, which start at 0. */
 const COUNTER_SUFFIX = /_(total|count|sum|bucket)$/;
 
-const labelsKey = (labels: Readonly<Record<string, string>>) =>
-  Object.keys(labels)
-    .sort()
-    .map((k) => `${k}\u0001${labels[k]}`)
-    .join('\u0000');
+function labelsKey(labels: Readonly<Record<string, string>>): string {
+  const names = Object.keys(labels);
+  if (names.length > 1) names.sort();
+  let key = '';
+  for (const name of names) key += `${name}\u0001${labels[name]}\u0000`;
+  return key;
+}
 
 /**
  * Recent samples of the metrics the rules read, for as long as their longest window needs, and
