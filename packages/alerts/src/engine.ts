@@ -166,6 +166,20 @@ export interface AlertEngine {
   idle(): Promise<void>;
 }
 
+/** A new alert: the fields that start empty are filled in. */
+function newAlert(
+  fields: Omit<Alert, 'id' | 'endsAt' | 'lastNotifiedAt' | 'silencedUntil' | 'acknowledgedBy'>,
+): Alert {
+  return {
+    id: randomUUID(),
+    ...fields,
+    endsAt: undefined,
+    lastNotifiedAt: undefined,
+    silencedUntil: undefined,
+    acknowledgedBy: undefined,
+  };
+}
+
 const fingerprintOf = (name: string, labels: Record<string, string>) =>
   `${name}{${Object.keys(labels)
     .sort()
@@ -337,8 +351,7 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
         Object.entries(rule.annotations).map(([k, v]) => [k, renderTemplate(v, e.value, labels)]),
       );
       if (!alert) {
-        alert = {
-          id: randomUUID(),
+        alert = newAlert({
           name: rule.name,
           fingerprint,
           state: 'pending',
@@ -349,11 +362,7 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
           source: 'rule',
           activeAt: t,
           startsAt: undefined,
-          endsAt: undefined,
-          lastNotifiedAt: undefined,
-          silencedUntil: undefined,
-          acknowledgedBy: undefined,
-        };
+        });
         active.set(fingerprint, alert);
         byId.set(alert.id, alert);
         ruleOf.set(alert, rule);
@@ -464,8 +473,7 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
         existing.annotations = { ...existing.annotations, description: message };
         return { ...existing };
       }
-      const alert: Alert = {
-        id: randomUUID(),
+      const alert: Alert = newAlert({
         name: title,
         fingerprint,
         state: 'firing',
@@ -476,11 +484,7 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
         source: 'manual',
         activeAt: t,
         startsAt: t,
-        endsAt: undefined,
-        lastNotifiedAt: undefined,
-        silencedUntil: undefined,
-        acknowledgedBy: undefined,
-      };
+      });
       active.set(fingerprint, alert);
       byId.set(alert.id, alert);
       notify(alert, 'firing');
@@ -517,8 +521,7 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
         }
         const severity = SEVERITIES.find((s) => s === external.labels.severity) ?? 'warning';
         const startsAt = Date.parse(external.startsAt ?? '') || t;
-        const alert: Alert = {
-          id: randomUUID(),
+        const alert: Alert = newAlert({
           name,
           fingerprint,
           state: 'firing',
@@ -529,11 +532,7 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
           source: 'alertmanager',
           activeAt: startsAt,
           startsAt,
-          endsAt: undefined,
-          lastNotifiedAt: undefined,
-          silencedUntil: undefined,
-          acknowledgedBy: undefined,
-        };
+        });
         active.set(fingerprint, alert);
         byId.set(alert.id, alert);
       }
