@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { Registry, Counter } from 'prom-client';
 import {
   createAlertEngine,
@@ -367,5 +367,54 @@ describe('routing and inhibition', () => {
         routes: { receiver: 'nobody' },
       }),
     ).toThrow(expect.objectContaining({ option: 'routes' }));
+  });
+});
+
+describe('grouping', () => {
+  it('sends alerts with equal groupBy labels as one group after groupWait, and later ones after groupInterval', async () => {
+    jest.useFakeTimers({
+      doNotFake: ['performance', 'queueMicrotask', 'nextTick', 'setImmediate'],
+    });
+    try {
+      const groupsSent: { alerts: string[]; labels: Record<string, string> }[] = [];
+      const grouped: Notifier = {
+        name: 'team',
+        notify: () => Promise.reject(new Error('grouped routes use notifyGroup')),
+        notifyGroup: (alerts, _kind, labels) => {
+          groupsSent.push({ alerts: alerts.map((a) => a.labels.queue!), labels });
+          return Promise.resolve();
+        },
+      };
+      let queues: Sample[] = [];
+      const engine = createAlertEngine({
+        source: { collect: () => queues },
+        rules: [queueRule()],
+        notifiers: [grouped],
+        routes: { receiver: 'team', groupBy: ['alertname'], groupWait: '10s', groupInterval: '1m' },
+      });
+      const q = (name: string) => ({ name: 'queue_size', labels: { queue: name }, value: 500 });
+      queues = [q('jobs'), q('emails')];
+      await engine.tick();
+      expect(groupsSent).toEqual([]); // waiting for more
+      jest.advanceTimersByTime(10_000);
+      await engine.idle();
+      expect(groupsSent).toEqual([
+        { alerts: ['jobs', 'emails'], labels: { alertname: 'HighQueueSize' } },
+      ]);
+      queues = [q('jobs'), q('emails'), q('exports')];
+      await engine.tick();
+      jest.advanceTimersByTime(30_000);
+      await engine.idle();
+      expect(groupsSent).toHaveLength(1); // inside the group interval
+      jest.advanceTimersByTime(30_000);
+      await engine.idle();
+      expect(groupsSent[1]).toEqual({
+        alerts: ['exports'],
+        labels: { alertname: 'HighQueueSize' },
+      });
+      engine.stop();
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ObsConfigError, reportInternalError } from '@obs/core';
+import { parseDuration } from './query';
 import type { Rule, Severity } from './rules';
 import { renderTemplate } from './rules';
 import { SampleHistory, type MetricSource } from './source';
@@ -35,6 +36,15 @@ export type NotificationKind = 'firing' | 'resolved';
 export interface Notifier {
   readonly name: string;
   notify(alert: Readonly<Alert>, kind: NotificationKind): Promise<void>;
+  /**
+   * A group of alerts in one message (routes with `groupBy`); without it, the alerts of a group
+   * are sent one by one, at the group's pace.
+   */
+  notifyGroup?(
+    alerts: readonly Readonly<Alert>[],
+    kind: NotificationKind,
+    groupLabels: Record<string, string>,
+  ): Promise<void>;
 }
 
 /** Where alerts live; in memory by default, the demo keeps them in its database. */
@@ -80,7 +90,24 @@ export interface AlertRoute {
   matchers?: Record<string, string | RegExp | { not: string }>;
   /** After matching, go on to the next sibling routes too. @default false */
   continue?: boolean;
+  /**
+   * Alerts with equal values of these labels go out together, as one group (inherited by child
+   * routes, as in Alertmanager). Without it, each alert goes out on its own, at once.
+   */
+  groupBy?: string[];
+  /** How long a new group waits for more alerts before its first message. @default '30s' */
+  groupWait?: string;
+  /** How long a group waits before a message about alerts added to it. @default '5m' */
+  groupInterval?: string;
   routes?: AlertRoute[];
+}
+
+/** A route an alert reached, with the grouping it inherits. */
+interface Reached {
+  receiver: string;
+  groupBy: string[] | undefined;
+  groupWaitMs: number;
+  groupIntervalMs: number;
 }
 
 function labelMatches(m: string | RegExp | { not: string }, value: string | undefined): boolean {
@@ -91,22 +118,36 @@ function labelMatches(m: string | RegExp | { not: string }, value: string | unde
 }
 
 /** The receivers `labels` reach through `route` (Alertmanager's semantics, without grouping). */
+function reach(route: AlertRoute, labels: Readonly<Record<string, string>>): Reached[] {
+  const matches = (r: AlertRoute) =>
+    Object.entries(r.matchers ?? {}).every(([name, m]) => labelMatches(m, labels[name]));
+  const walk = (r: AlertRoute, parent: Omit<Reached, 'receiver'>): Reached[] => {
+    const here = {
+      groupBy: r.groupBy ?? parent.groupBy,
+      groupWaitMs: r.groupWait ? parseDuration(r.groupWait, 'groupWait') : parent.groupWaitMs,
+      groupIntervalMs: r.groupInterval
+        ? parseDuration(r.groupInterval, 'groupInterval')
+        : parent.groupIntervalMs,
+    };
+    const out: Reached[] = [];
+    for (const child of r.routes ?? []) {
+      if (!matches(child)) continue;
+      out.push(...walk(child, here));
+      if (!child.continue) break;
+    }
+    return out.length ? out : [{ receiver: r.receiver, ...here }];
+  };
+  return matches(route)
+    ? walk(route, { groupBy: undefined, groupWaitMs: 30_000, groupIntervalMs: 300_000 })
+    : [];
+}
+
+/** The receivers `labels` reach through `route` (Alertmanager's tree semantics). */
 export function routeReceivers(
   route: AlertRoute,
   labels: Readonly<Record<string, string>>,
 ): string[] {
-  const matches = (r: AlertRoute) =>
-    Object.entries(r.matchers ?? {}).every(([name, m]) => labelMatches(m, labels[name]));
-  const walk = (r: AlertRoute): string[] => {
-    const out: string[] = [];
-    for (const child of r.routes ?? []) {
-      if (!matches(child)) continue;
-      out.push(...walk(child));
-      if (!child.continue) break;
-    }
-    return out.length ? out : [r.receiver];
-  };
-  return matches(route) ? [...new Set(walk(route))] : [];
+  return [...new Set(reach(route, labels).map((r) => r.receiver))];
 }
 
 export interface AlertEngineOptions {
@@ -279,29 +320,77 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     else send(alert, kind);
   };
 
+  const track = (notifier: Notifier, work: () => Promise<void>) => {
+    const sending = Promise.resolve()
+      .then(work)
+      .then(
+        () => {
+          counts[notifier.name]!.sent++;
+        },
+        (err: unknown) => {
+          counts[notifier.name]!.failed++;
+          reportInternalError(err, `@obs/alerts: notifier ${notifier.name}`);
+        },
+      );
+    inFlight.add(sending);
+    void sending.finally(() => inFlight.delete(sending));
+  };
+
+  // Groups waiting to go out: by receiver, kind and the values of the route's groupBy labels.
+  const groups = new Map<
+    string,
+    {
+      alerts: Map<string, Readonly<Alert>>;
+      labels: Record<string, string>;
+      timer?: NodeJS.Timeout;
+      lastSent?: number;
+    }
+  >();
+  const byName = new Map(notifiers.map((n) => [n.name, n]));
+  const flush = (key: string, notifier: Notifier, kind: NotificationKind) => {
+    const group = groups.get(key);
+    if (!group || group.alerts.size === 0) return;
+    const alerts = [...group.alerts.values()];
+    group.alerts.clear();
+    group.timer = undefined;
+    group.lastSent = Date.now();
+    if (notifier.notifyGroup)
+      track(notifier, () => notifier.notifyGroup!(alerts, kind, group.labels));
+    else for (const a of alerts) track(notifier, () => notifier.notify(a, kind));
+  };
+  const enqueue = (
+    reached: Reached,
+    notifier: Notifier,
+    alert: Readonly<Alert>,
+    kind: NotificationKind,
+  ) => {
+    const labels = Object.fromEntries(reached.groupBy!.map((l) => [l, alert.labels[l] ?? '']));
+    const key = `${reached.receiver}\u0000${kind}\u0000${JSON.stringify(labels)}`;
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { alerts: new Map(), labels }));
+    group.alerts.set(alert.fingerprint, alert);
+    if (group.timer) return;
+    const wait =
+      group.lastSent === undefined
+        ? reached.groupWaitMs
+        : Math.max(0, group.lastSent + reached.groupIntervalMs - Date.now());
+    group.timer = setTimeout(() => flush(key, notifier, kind), wait);
+    group.timer.unref();
+  };
+
   const send = (alert: Alert, kind: NotificationKind) => {
     if (kind === 'firing' && inhibited(alert)) return;
     if (kind === 'firing') announced.add(alert);
     const snapshot = { ...alert };
-    const receivers = options.routes
-      ? new Set(routeReceivers(options.routes, alert.labels))
-      : undefined;
-    for (const notifier of notifiers) {
-      if (receivers && !receivers.has(notifier.name)) continue;
-      const sending = Promise.resolve()
-        .then(() => notifier.notify(snapshot, kind))
-        .then(
-          () => {
-            counts[notifier.name]!.sent++;
-          },
-          (err: unknown) => {
-            counts[notifier.name]!.failed++;
-            reportInternalError(err, `@obs/alerts: notifier ${notifier.name}`);
-          },
-        );
-      inFlight.add(sending);
-      void sending.finally(() => inFlight.delete(sending));
+    if (options.routes) {
+      for (const reached of reach(options.routes, alert.labels)) {
+        const notifier = byName.get(reached.receiver)!;
+        if (reached.groupBy) enqueue(reached, notifier, snapshot, kind);
+        else track(notifier, () => notifier.notify(snapshot, kind));
+      }
+      return;
     }
+    for (const notifier of notifiers) track(notifier, () => notifier.notify(snapshot, kind));
   };
 
   const quiet = (alert: Alert, t: number) =>
@@ -429,6 +518,13 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     stop() {
       clearInterval(timer);
       timer = undefined;
+      // Groups still waiting go out now rather than never.
+      for (const [key, group] of groups) {
+        if (!group.timer) continue;
+        clearTimeout(group.timer);
+        const [receiver, kind] = key.split('\u0000') as [string, NotificationKind];
+        flush(key, byName.get(receiver)!, kind);
+      }
     },
     alerts(filter = {}) {
       return [...active.values()]

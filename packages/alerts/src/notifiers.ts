@@ -82,24 +82,33 @@ export function webhookNotifier(options: WebhookNotifierOptions): Notifier {
   } catch {
     throw new ObsConfigError('url', 'expected an absolute URL');
   }
+  const payload = (
+    alerts: readonly Readonly<Alert>[],
+    kind: NotificationKind,
+    groupLabels: Record<string, string>,
+  ) => {
+    const common = (pick: (a: Readonly<Alert>) => Record<string, string>) =>
+      Object.fromEntries(
+        Object.entries(pick(alerts[0]!)).filter(([k, v]) => alerts.every((a) => pick(a)[k] === v)),
+      );
+    return {
+      version: '4',
+      status: kind,
+      receiver: options.name ?? 'webhook',
+      groupKey: JSON.stringify(groupLabels),
+      groupLabels,
+      commonLabels: common((a) => a.labels),
+      commonAnnotations: common((a) => a.annotations),
+      externalURL: options.generatorURL ?? '',
+      alerts: alerts.map((a) => toAlertmanagerAlert(a, kind, options.generatorURL)),
+    };
+  };
   return {
     name: options.name ?? 'webhook',
     notify: (alert, kind) =>
-      deliver(
-        options.url,
-        {
-          version: '4',
-          status: kind,
-          receiver: options.name ?? 'webhook',
-          groupKey: alert.fingerprint,
-          groupLabels: { alertname: alert.name },
-          commonLabels: alert.labels,
-          commonAnnotations: alert.annotations,
-          externalURL: options.generatorURL ?? '',
-          alerts: [toAlertmanagerAlert(alert, kind, options.generatorURL)],
-        },
-        options,
-      ),
+      deliver(options.url, payload([alert], kind, { alertname: alert.name }), options),
+    notifyGroup: (alerts, kind, groupLabels) =>
+      deliver(options.url, payload(alerts, kind, groupLabels), options),
   };
 }
 
