@@ -22,6 +22,14 @@ export interface History {
   instant(name: string): readonly Sample[];
   /** Results of sub-queries already evaluated at `now`, by PromQL (set by the engine per tick). */
   readonly memo?: Map<string, VectorElement[]>;
+  /**
+   * Optional fast path: per series, the counter increase (resets handled) and the time covered
+   * within the last `windowMs`, without copying points.
+   */
+  increases?(
+    name: string,
+    windowMs: number,
+  ): readonly { labels: Record<string, string>; increase: number; spanMs: number }[];
   /** Points of every series of `name` within the last `windowMs`, oldest first. */
   range(
     name: string,
@@ -150,22 +158,26 @@ function rangeQuery(
   return memoized({
     promql: `${fn}(${metric}${matcherText(labels)}[${window}])`,
     reads: [{ name: metric, windowMs }],
-    evaluate: (h) =>
-      h
-        .range(metric, windowMs)
-        .filter((s) => s.points.length >= 2 && matches(s.labels))
-        .map((s) => {
-          const first = s.points[0]!;
-          const last = s.points.at(-1)!;
-          const increase = increaseOf(s.points);
-          const seconds = (last[0] - first[0]) / 1000;
-          // Like PromQL, extrapolate the observed increase to the whole window.
-          const covered = seconds > 0 ? increase * (windowMs / 1000 / seconds) : 0;
-          return {
-            labels: { ...s.labels },
-            value: fn === 'rate' ? covered / (windowMs / 1000) : covered,
-          };
-        }),
+    evaluate: (h) => {
+      const series = h.increases
+        ? h.increases(metric, windowMs)
+        : h.range(metric, windowMs).map((s) => ({
+            labels: s.labels,
+            increase: increaseOf(s.points),
+            spanMs: s.points.length >= 2 ? s.points.at(-1)![0] - s.points[0]![0] : 0,
+          }));
+      const out: VectorElement[] = [];
+      for (const s of series) {
+        if (s.spanMs <= 0 || !matches(s.labels)) continue;
+        // Like PromQL, extrapolate the observed increase to the whole window.
+        const covered = s.increase * (windowMs / s.spanMs);
+        out.push({
+          labels: s.labels,
+          value: fn === 'rate' ? covered / (windowMs / 1000) : covered,
+        });
+      }
+      return out;
+    },
   });
 }
 

@@ -30,6 +30,37 @@ export function registrySource(registry: { getMetricsAsJSON(): unknown }): Metri
   };
 }
 
+/**
+ * A series' points, and beside each the running increase since the first point (counter resets
+ * handled), so any window's increase is a subtraction.
+ */
+interface Series {
+  labels: Record<string, string>;
+  points: [number, number][];
+  adjusted: number[];
+}
+
+function addPoint(series: Series, t: number, v: number): void {
+  const last = series.points.at(-1);
+  const adjusted = series.adjusted.at(-1);
+  series.points.push([t, v]);
+  series.adjusted.push(
+    last === undefined || adjusted === undefined ? 0 : adjusted + (v >= last[1] ? v - last[1] : v),
+  );
+}
+
+/** Index of the first point at or after `from` (points are in time order). */
+function firstAtOrAfter(points: readonly [number, number][], from: number): number {
+  let lo = 0;
+  let hi = points.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (points[mid]![0] < from) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** Sample names of counters and histogram parts, which start at 0. */
 const COUNTER_SUFFIX = /_(total|count|sum|bucket)$/;
 
@@ -51,10 +82,7 @@ export class SampleHistory implements History {
   readonly memo = new Map<string, VectorElement[]>();
   private latest = new Map<string, Sample[]>();
   /** Series by sample name, then by their labels. */
-  private readonly series = new Map<
-    string,
-    Map<string, { labels: Record<string, string>; points: [number, number][] }>
-  >();
+  private readonly series = new Map<string, Map<string, Series>>();
   private seriesCount = 0;
   private previousTick: number | undefined;
 
@@ -77,27 +105,20 @@ export class SampleHistory implements History {
       list.push(s);
       if (window === 0) continue;
       let byLabels = this.series.get(s.name);
-      if (!byLabels)
-        this.series.set(
-          s.name,
-          (byLabels = new Map<
-            string,
-            { labels: Record<string, string>; points: [number, number][] }
-          >()),
-        );
+      if (!byLabels) this.series.set(s.name, (byLabels = new Map<string, Series>()));
       const key = labelsKey(s.labels);
       let entry = byLabels.get(key);
       if (!entry) {
         if (this.seriesCount >= this.maxSeries) continue;
         this.seriesCount++;
-        entry = { labels: { ...s.labels }, points: [] };
+        entry = { labels: { ...s.labels }, points: [], adjusted: [] };
         // A counter series that appears between two scrapes was created (at 0) after the first:
         // its first value is already an increase, so a first failing request counts at once.
         if (this.previousTick !== undefined && COUNTER_SUFFIX.test(s.name))
-          entry.points.push([this.previousTick, 0]);
+          addPoint(entry, this.previousTick, 0);
         byLabels.set(key, entry);
       }
-      entry.points.push([now, s.value]);
+      addPoint(entry, now, s.value);
     }
     this.latest = latest;
     this.previousTick = now;
@@ -106,13 +127,32 @@ export class SampleHistory implements History {
       for (const [key, entry] of byLabels) {
         let drop = 0;
         while (drop < entry.points.length && entry.points[drop]![0] < oldest) drop++;
-        if (drop > 0) entry.points.splice(0, drop);
+        if (drop > 0) {
+          entry.points.splice(0, drop);
+          entry.adjusted.splice(0, drop);
+        }
         if (entry.points.length === 0) {
           byLabels.delete(key);
           this.seriesCount--;
         }
       }
     }
+  }
+
+  increases(name: string, windowMs: number) {
+    const from = this.now - windowMs;
+    const out: { labels: Record<string, string>; increase: number; spanMs: number }[] = [];
+    for (const entry of this.series.get(name)?.values() ?? []) {
+      const first = firstAtOrAfter(entry.points, from);
+      const last = entry.points.length - 1;
+      if (last - first < 1) continue;
+      out.push({
+        labels: entry.labels,
+        increase: entry.adjusted[last]! - entry.adjusted[first]!,
+        spanMs: entry.points[last]![0] - entry.points[first]![0],
+      });
+    }
+    return out;
   }
 
   instant(name: string): readonly Sample[] {
@@ -123,8 +163,7 @@ export class SampleHistory implements History {
     const from = this.now - windowMs;
     const out: { labels: Record<string, string>; points: [number, number][] }[] = [];
     for (const entry of this.series.get(name)?.values() ?? []) {
-      let first = 0;
-      while (first < entry.points.length && entry.points[first]![0] < from) first++;
+      const first = firstAtOrAfter(entry.points, from);
       out.push({
         labels: entry.labels,
         points: first === 0 ? entry.points : entry.points.slice(first),
