@@ -282,7 +282,10 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
   for (const rule of rules)
     for (const read of rule.query.reads)
       windows.set(read.name, Math.max(windows.get(read.name) ?? 0, read.windowMs));
-  const history = new SampleHistory(windows);
+  const instantNames = new Set<string>();
+  for (const rule of rules)
+    for (const read of rule.query.reads) if (read.windowMs === 0) instantNames.add(read.name);
+  const history = new SampleHistory(windows, undefined, instantNames);
   const active = new Map<string, Alert>(); // by fingerprint
   const byId = new Map<string, Alert>();
   const resolvedAt = new Map<string, number>(); // fingerprint → when it last resolved

@@ -90,6 +90,8 @@ export class SampleHistory implements History {
     /** Longest window per metric sample name the rules read (0: instant only). */
     private readonly windows: ReadonlyMap<string, number>,
     private readonly maxSeries = 50_000,
+    /** Names read as instant values (`value()`); undefined: keep the latest samples of all. */
+    private readonly instantNames?: ReadonlySet<string>,
   ) {}
 
   /** Records one scrape taken at `now`. */
@@ -100,9 +102,11 @@ export class SampleHistory implements History {
     for (const s of samples) {
       const window = this.windows.get(s.name);
       if (window === undefined) continue;
-      let list = latest.get(s.name);
-      if (!list) latest.set(s.name, (list = []));
-      list.push(s);
+      if (!this.instantNames || this.instantNames.has(s.name)) {
+        let list = latest.get(s.name);
+        if (!list) latest.set(s.name, (list = []));
+        list.push(s);
+      }
       if (window === 0) continue;
       let byLabels = this.series.get(s.name);
       if (!byLabels) this.series.set(s.name, (byLabels = new Map<string, Series>()));
