@@ -6,6 +6,7 @@ export { resolveServiceInfo } from './service-info';
 export type { ServiceInfo, ServiceInfoOptions } from './service-info';
 export { isValidRequestId, generateRequestId, resolveRequestId } from './request-id';
 export { httpMethodLabel, OTHER_HTTP_METHOD } from './http-method';
+export { constantTimeEqual } from './constant-time';
 export { createRedactor, DEFAULT_REDACT_PATHS } from './redact';
 export type { Redactor, RedactorOptions, Censor } from './redact';
 export { sensitiveKeyMatcher, redactQuery, redactUrl, redactCredentials } from './redact-url';

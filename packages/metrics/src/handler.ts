@@ -1,7 +1,6 @@
-import { timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
-import { ObsConfigError, reportInternalError } from '@obs/core';
+import { constantTimeEqual, ObsConfigError, reportInternalError } from '@obs/core';
 import { expose, negotiate, OPENMETRICS_CONTENT_TYPE } from './exposition';
 import { rawFactories, type Metrics } from './metrics';
 
@@ -15,17 +14,11 @@ export interface MetricsHandlerOptions {
   gzip?: boolean;
 }
 
-function same(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 function authorizer(auth: MetricsHandlerOptions['auth']): (header: string | null) => boolean {
   if (auth === undefined) return () => true;
   if ('bearer' in auth && typeof auth.bearer === 'string' && auth.bearer !== '') {
     const expected = `Bearer ${auth.bearer}`;
-    return (header) => header !== null && same(header, expected);
+    return (header) => header !== null && constantTimeEqual(header, expected);
   }
   if (
     'username' in auth &&
@@ -33,7 +26,7 @@ function authorizer(auth: MetricsHandlerOptions['auth']): (header: string | null
     typeof auth.password === 'string'
   ) {
     const expected = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
-    return (header) => header !== null && same(header, expected);
+    return (header) => header !== null && constantTimeEqual(header, expected);
   }
   throw new ObsConfigError('auth', 'expected { bearer } or { username, password }');
 }

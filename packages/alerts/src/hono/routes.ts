@@ -1,7 +1,6 @@
-import { timingSafeEqual } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { ObsConfigError } from '@obs/core';
+import { constantTimeEqual, ObsConfigError } from '@obs/core';
 import type { AlertEngine, AlertState } from '../engine';
 import { parseDuration } from '../query';
 
@@ -68,12 +67,8 @@ export function alertRoutes(engine: AlertEngine, options: AlertRoutesOptions): H
   const { token, protectReads = false } = options;
   if (token !== false && (typeof token !== 'string' || token.length < 16))
     throw new ObsConfigError('token', 'expected a string of at least 16 characters, or false');
-  const expected = token === false ? undefined : Buffer.from(`Bearer ${token}`);
-  const allowed = (header: string | undefined) => {
-    if (!expected) return true;
-    const given = Buffer.from(header ?? '');
-    return given.length === expected.length && timingSafeEqual(given, expected);
-  };
+  const allowed = (header: string | undefined) =>
+    token === false || constantTimeEqual(header ?? '', `Bearer ${token}`);
 
   const app = new Hono();
   app.use('/alerts/*', async (c, next) => {
