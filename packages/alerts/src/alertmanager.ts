@@ -2,7 +2,7 @@ import { stringify } from 'yaml';
 import { ObsConfigError } from '@obs/core';
 import type { Alert, NotificationKind, Notifier } from './engine';
 import { deliver, type DeliveryOptions } from './notifiers';
-import { parseDuration } from './query';
+import { matcherStrings, parseDuration, type Matcher } from './query';
 
 export interface AlertmanagerNotifierOptions extends DeliveryOptions {
   /** The Alertmanager, e.g. http://alertmanager:9093 (its /api/v2/alerts is posted to). */
@@ -67,7 +67,7 @@ export function alertmanagerNotifier(options: AlertmanagerNotifierOptions): Aler
   };
 }
 
-export type LabelMatcher = string | RegExp | { not: string };
+export type LabelMatcher = Matcher;
 
 /** An Alertmanager route, as in its configuration. */
 export interface Route {
@@ -90,12 +90,6 @@ export type Receiver =
   | { name: string; pagerduty: { routingKey: string } }
   | { name: string; email: { to: string; from: string; smarthost: string; requireTls?: boolean } };
 
-function matcherText([name, m]: [string, LabelMatcher]): string {
-  if (typeof m === 'string') return `${name}=${JSON.stringify(m)}`;
-  if (m instanceof RegExp) return `${name}=~${JSON.stringify(m.source)}`;
-  return `${name}!=${JSON.stringify(m.not)}`;
-}
-
 function routeYaml(route: Route, receivers: ReadonlySet<string>): Record<string, unknown> {
   if (!receivers.has(route.receiver))
     throw new ObsConfigError(
@@ -110,7 +104,7 @@ function routeYaml(route: Route, receivers: ReadonlySet<string>): Record<string,
     if (value !== undefined) parseDuration(value, option);
   return {
     receiver: route.receiver,
-    ...(route.matchers ? { matchers: Object.entries(route.matchers).map(matcherText) } : {}),
+    ...(route.matchers ? { matchers: matcherStrings(route.matchers) } : {}),
     ...(route.continue ? { continue: true } : {}),
     ...(route.groupBy ? { group_by: route.groupBy } : {}),
     ...(route.groupWait ? { group_wait: route.groupWait } : {}),

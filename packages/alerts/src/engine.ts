@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ObsConfigError, reportInternalError } from '@obs/core';
-import { parseDuration } from './query';
+import { matcher, parseDuration, type Matchers } from './query';
 import type { Rule, Severity } from './rules';
 import { renderTemplate } from './rules';
 import { SampleHistory, type MetricSource } from './source';
@@ -87,7 +87,7 @@ export interface AlertRoute {
   /** A notifier's name. */
   receiver: string;
   /** Labels the alert must match: `{ severity: 'critical' }`, `{ service: /api|web/ }`, `{ env: { not: 'dev' } }`. */
-  matchers?: Record<string, string | RegExp | { not: string }>;
+  matchers?: Matchers;
   /** After matching, go on to the next sibling routes too. @default false */
   continue?: boolean;
   /**
@@ -110,17 +110,9 @@ interface Reached {
   groupIntervalMs: number;
 }
 
-function labelMatches(m: string | RegExp | { not: string }, value: string | undefined): boolean {
-  const v = value ?? '';
-  if (typeof m === 'string') return v === m;
-  if (m instanceof RegExp) return new RegExp(`^(?:${m.source})$`).test(v);
-  return v !== m.not;
-}
-
 /** The receivers `labels` reach through `route` (Alertmanager's semantics, without grouping). */
 function reach(route: AlertRoute, labels: Readonly<Record<string, string>>): Reached[] {
-  const matches = (r: AlertRoute) =>
-    Object.entries(r.matchers ?? {}).every(([name, m]) => labelMatches(m, labels[name]));
+  const matches = (r: AlertRoute) => matcher(r.matchers)(labels);
   const walk = (r: AlertRoute, parent: Omit<Reached, 'receiver'>): Reached[] => {
     const here = {
       groupBy: r.groupBy ?? parent.groupBy,

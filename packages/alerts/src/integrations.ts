@@ -2,17 +2,9 @@ import { createTransport, type Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import { ObsConfigError } from '@obs/core';
 import type { Alert, NotificationKind, Notifier } from './engine';
-import { deliver, type DeliveryOptions } from './notifiers';
+import { checkUrl, deliver, type DeliveryOptions } from './notifiers';
 
 const COLORS = { critical: '#d1242f', warning: '#d4a72c', info: '#0969da', resolved: '#1a7f37' };
-
-function checkUrl(url: string, option: string): void {
-  try {
-    new URL(url);
-  } catch {
-    throw new ObsConfigError(option, 'expected an absolute URL');
-  }
-}
 
 export interface SlackNotifierOptions extends DeliveryOptions {
   /** The incoming webhook URL (https://hooks.slack.com/services/…). */

@@ -10,6 +10,15 @@ export interface DeliveryOptions {
   backoffMs?: number;
 }
 
+/** Throws ObsConfigError naming `option` unless `url` is an absolute URL. */
+export function checkUrl(url: string, option: string): void {
+  try {
+    new URL(url);
+  } catch {
+    throw new ObsConfigError(option, 'expected an absolute URL');
+  }
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** POSTs JSON with a timeout, retrying network errors, 429 and 5xx with exponential backoff. */
@@ -77,11 +86,7 @@ export interface WebhookNotifierOptions extends DeliveryOptions {
  * `groupLabels`, `commonLabels`…), so receivers written for Alertmanager take it unchanged.
  */
 export function webhookNotifier(options: WebhookNotifierOptions): Notifier {
-  try {
-    new URL(options.url);
-  } catch {
-    throw new ObsConfigError('url', 'expected an absolute URL');
-  }
+  checkUrl(options.url, 'url');
   const payload = (
     alerts: readonly Readonly<Alert>[],
     kind: NotificationKind,

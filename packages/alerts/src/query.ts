@@ -70,17 +70,22 @@ function checkName(name: string): void {
   if (!NAME.test(name)) throw new ObsConfigError('metric', `"${name}" is not a metric name`);
 }
 
-function matcherText(labels: Matchers | undefined): string {
-  const parts = Object.entries(labels ?? {}).map(([key, m]) => {
+/** Each matcher as PromQL (and Alertmanager) write it: `a="x"`, `b=~"5.."`, `c!="dev"`. */
+export function matcherStrings(labels: Matchers | undefined): string[] {
+  return Object.entries(labels ?? {}).map(([key, m]) => {
     if (typeof m === 'string') return `${key}=${JSON.stringify(m)}`;
     if (m instanceof RegExp) return `${key}=~${JSON.stringify(m.source)}`;
     return `${key}!=${JSON.stringify(m.not)}`;
   });
+}
+
+function matcherText(labels: Matchers | undefined): string {
+  const parts = matcherStrings(labels);
   return parts.length ? `{${parts.join(',')}}` : '';
 }
 
 /** A label filter, compiled once: regexes anchored as PromQL's are. */
-function matcher(
+export function matcher(
   wanted: Matchers | undefined,
 ): (labels: Readonly<Record<string, string>>) => boolean {
   const tests = Object.entries(wanted ?? {}).map(
