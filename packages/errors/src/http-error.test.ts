@@ -57,7 +57,12 @@ describe('toHttpError', () => {
       403,
       'FORBIDDEN',
     ],
-    ['a 413 HTTPException as payload too large', new HTTPException(413), 413, 'PAYLOAD_TOO_LARGE'],
+    [
+      'a 413 HTTPException as content too large, the code payloadTooLarge() uses',
+      new HTTPException(413),
+      413,
+      'CONTENT_TOO_LARGE',
+    ],
     ['anything else as 500', 'a string', 500, 'INTERNAL'],
   ])('turns %s', (_name, thrown, status, code) => {
     expect(toHttpError(thrown, { bodyParseError: code === 'MALFORMED_JSON' })).toMatchObject({

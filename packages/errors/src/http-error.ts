@@ -170,7 +170,7 @@ export function toHttpError(err: unknown, options: { bodyParseError?: boolean } 
   const exception = httpException(err);
   if (exception?.status === 413 || (err as { name?: unknown } | null)?.name === 'BodyLimitError') {
     return new HttpError(413, {
-      code: 'PAYLOAD_TOO_LARGE',
+      code: 'CONTENT_TOO_LARGE',
       detail: 'The body is too large.',
       cause: err,
     });

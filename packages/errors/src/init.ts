@@ -10,6 +10,7 @@ import {
   reportInternalError,
   resolveServiceInfo,
   type ServiceInfo,
+  type ServiceInfoOptions,
 } from '@obs/core';
 import { isHttpError } from './http-error';
 import { createScrubber } from './scrub';
@@ -21,7 +22,7 @@ export interface ErrorsOptions {
   environment?: string;
   /** @default env `SENTRY_RELEASE`, else `name@version` from core's service info */
   release?: string;
-  service?: { name?: string; version?: string; environment?: string };
+  service?: ServiceInfoOptions;
   /** Share of errors sent. @default 1 */
   sampleRate?: number;
   /** Share of transactions Sentry records itself (only when Sentry owns OpenTelemetry). @default undefined: none */
@@ -59,7 +60,7 @@ const schema = z
     dsn: z.url({ protocol: /^https?$/ }).optional(),
     environment: z.string().min(1).optional(),
     release: z.string().min(1).optional(),
-    service: z.record(z.string(), z.string()).optional(),
+    service: z.record(z.string(), z.string().optional()).optional(),
     sampleRate: z.number().min(0).max(1).optional(),
     tracesSampleRate: z.number().min(0).max(1).optional(),
     ignoreStatuses: z.array(z.number().int().min(100).max(599)).optional(),

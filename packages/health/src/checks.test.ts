@@ -5,14 +5,12 @@ import Redis from 'ioredis';
 import pg from 'pg';
 import { diskCheck, eventLoopCheck, httpCheck, memoryCheck, redisCheck, sqlCheck } from './checks';
 import { createHealth } from './health';
-import { startPostgres, startRedis, type RealServer } from './real-servers.fixture';
-
-/** Outside CI a missing server skips its test, with a warning; CI installs both, so there it fails. */
-function notInstalled(what: string): void {
-  if (process.env.CI)
-    throw new Error(`${what} is not installed (scripts/install-test-deps.sh installs it)`);
-  console.warn(`${what} not installed: skipped`);
-}
+import {
+  notInstalled,
+  startPostgres,
+  startRedis,
+  type RealServer,
+} from '../../../scripts/real-servers';
 
 describe('diskCheck and memoryCheck', () => {
   it('report real numbers for this machine', async () => {

@@ -7,6 +7,7 @@ import {
   reportInternalError,
   resolveServiceInfo,
   type ServiceInfo,
+  type ServiceInfoOptions,
 } from '@obs/core';
 
 export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
@@ -50,7 +51,7 @@ export interface HealthReport {
 }
 
 export interface HealthOptions {
-  service?: { name?: string; version?: string; environment?: string };
+  service?: ServiceInfoOptions;
   /** Run every check on this interval in the background and serve the last results. @default off */
   backgroundIntervalMs?: number;
   /** Called with every fresh result, e.g. to export `health_check_status{check}`. */
@@ -94,7 +95,7 @@ const checkOptions = z
 
 const healthOptions = z
   .object({
-    service: z.record(z.string(), z.string()).optional(),
+    service: z.record(z.string(), z.string().optional()).optional(),
     backgroundIntervalMs: z.number().int().positive().optional(),
     onResult: z.function().optional(),
   })

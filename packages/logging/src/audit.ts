@@ -18,6 +18,7 @@ import {
   ObsError,
   reportInternalError,
   resolveServiceInfo,
+  type ServiceInfoOptions,
 } from '@obs/core';
 import { fieldsJson } from './serialize';
 
@@ -33,7 +34,7 @@ export interface AuditEvent {
 export interface AuditLoggerOptions {
   /** The audit file (append-only, one writer). Its folder is created when missing. */
   path: string;
-  service?: { name?: string; version?: string; environment?: string };
+  service?: ServiceInfoOptions;
   /**
    * A secret for HMAC-SHA256 hashes. Without it the chain is plain SHA-256: it catches edits by
    * anyone who does not recompute the chain; with it, nobody without the key can.

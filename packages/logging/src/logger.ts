@@ -1,3 +1,7 @@
+// Consumers that compile this source (the apps, through the @obs/source condition) need the
+// declaration too; a tsconfig `include` only covers this package.
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference
+/// <reference path="./on-exit-leak-free.d.ts" />
 import { register, unregister } from 'on-exit-leak-free';
 import { contextFields, reportInternalError } from '@obs/core';
 import { callerAt } from './caller';

@@ -8,6 +8,7 @@ import {
   resolveServiceInfo,
   type Redactor,
   type ServiceInfo,
+  type ServiceInfoOptions,
 } from '@obs/core';
 import type { LogDestination } from './destinations/destination';
 import { fileDestination, stdoutDestination, StreamDestination } from './destinations/stream';
@@ -22,7 +23,7 @@ export type DestinationOption =
 
 export interface LoggerOptions {
   /** Service identity on every record. @default from `@obs/core`'s `resolveServiceInfo` (env) */
-  service?: { name?: string; version?: string; environment?: string; instanceId?: string };
+  service?: ServiceInfoOptions;
   /** The `logger` field of this logger's records; children can rename with `child({ logger })`. @default 'app' */
   name?: string;
   /** The lowest level written. @default env `LOG_LEVEL`, else `'info'` */

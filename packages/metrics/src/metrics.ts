@@ -11,6 +11,7 @@ import {
   ObsConfigError,
   reportInternalError,
   resolveServiceInfo,
+  type ServiceInfoOptions,
 } from '@obs/core';
 import { Counter } from './counter';
 import { expose, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE } from './exposition';
@@ -29,7 +30,7 @@ export interface MetricsOptions {
   /** Labels on every series. @default { service, environment } from core's service info */
   defaultLabels?: Record<string, string>;
   /** Service identity for the default labels. @default core's `resolveServiceInfo()` (env) */
-  service?: { name?: string; environment?: string };
+  service?: ServiceInfoOptions;
   /** A prom-client registry to share; its default labels are left alone. @default a new one */
   registry?: Registry<RegistryContentType>;
   /**
@@ -106,7 +107,12 @@ const schema = z.strictObject({
     .optional(),
   defaultLabels: z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/), z.string()).optional(),
   service: z
-    .strictObject({ name: z.string().optional(), environment: z.string().optional() })
+    .strictObject({
+      name: z.string().optional(),
+      version: z.string().optional(),
+      environment: z.string().optional(),
+      instanceId: z.string().optional(),
+    })
     .optional(),
   registry: z.instanceof(Registry).optional(),
   collectDefaultMetrics: z

@@ -16,6 +16,11 @@ describe('routeTemplate', () => {
   app.use('/guarded/*', async (_c, next) => {
     await next();
   });
+  app.use('/locked/*', async (c, next) => {
+    if (!c.req.header('authorization')) return c.text('who are you?', 401);
+    await next();
+  });
+  app.get('/locked/:thing', (c) => c.text('ok'));
   const sub = new Hono();
   sub.get('/:agentId', (c) => c.text('sub'));
   app.route('/agents', sub);
@@ -27,6 +32,8 @@ describe('routeTemplate', () => {
     ['/agents/a1', '/agents/:agentId'],
     ['/nowhere/at/all', undefined],
     ['/guarded/nothing-here', undefined],
+    // A middleware's 401 belongs to the route it guarded, not to one "unmatched" bucket.
+    ['/locked/box', '/locked/:thing'],
   ])('gives %s the template %s', async (path, template) => {
     await app.request(path);
     expect(seen[path]).toBe(template);

@@ -2,10 +2,11 @@ import type { Context } from 'hono';
 import { matchedRoutes } from 'hono/route';
 
 /**
- * The route template that answered the request (`/api/v1/workspaces/:id`), never the raw path, so
- * it is safe as a metric label, span name or log field. `undefined` when no route matched (the
- * answer came from a middleware or the not-found handler): callers give all of those one value.
- * Call it after `await next()`.
+ * The route template of the request (`/api/v1/workspaces/:id`), never the raw path, so it is safe
+ * as a metric label, span name or log field: the route whose handler answered, or, when a
+ * middleware answered first (an auth check's 401, a validator's 422), the route whose handler was
+ * next in line. `undefined` when no route's handler matched (the not-found handler answered):
+ * callers give all of those one value. Call it after `await next()`.
  *
  * @example
  * ```ts
@@ -16,8 +17,12 @@ import { matchedRoutes } from 'hono/route';
  * ```
  */
 export function routeTemplate(c: Context): string | undefined {
-  const route = matchedRoutes(c)[c.req.routeIndex];
-  // Middleware takes (c, next); a handler that answered takes (c) only.
-  if (!route || route.handler.length >= 2) return undefined;
-  return route.path;
+  const routes = matchedRoutes(c);
+  // Middleware takes (c, next); a handler takes (c) only. Middleware runs before the handlers
+  // it matched with, so the first handler from the current position is the request's route.
+  for (let i = c.req.routeIndex; i < routes.length; i++) {
+    const route = routes[i]!;
+    if (route.handler.length < 2) return route.path;
+  }
+  return undefined;
 }

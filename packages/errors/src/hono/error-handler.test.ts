@@ -243,7 +243,7 @@ describe('problem+json responses', () => {
   it('413 for a body over the limit', async () => {
     const res = await app(errors).request('/upload', { method: 'POST', body: 'x'.repeat(100) });
     expect(res.status).toBe(413);
-    expect(await problem(res)).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
+    expect(await problem(res)).toMatchObject({ status: 413, code: 'CONTENT_TOO_LARGE' });
   });
 
   it('422 with the field path of every zod issue', async () => {

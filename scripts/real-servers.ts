@@ -1,6 +1,6 @@
-// Real Redis and PostgreSQL for tests, each on 127.0.0.1 on a free port with its data in a
-// temporary folder, started within a time limit and stopped after. Undefined where the server is
-// not installed (CI installs both: scripts/install-test-deps.sh).
+// Real Redis and PostgreSQL for tests (the health checks', the demo's), each on 127.0.0.1 on a
+// free port with its data in a temporary folder, started within a time limit and stopped after.
+// Undefined where the server is not installed (CI installs both: scripts/install-test-deps.sh).
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, chmodSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -38,6 +38,13 @@ function stopChild(child: ChildProcess): Promise<void> {
     child.kill('SIGTERM');
     setTimeout(() => child.kill('SIGKILL'), 5000).unref();
   });
+}
+
+/** Outside CI a missing server skips its test, with a warning; CI installs both, so there it fails. */
+export function notInstalled(what: string): void {
+  if (process.env.CI)
+    throw new Error(`${what} is not installed (scripts/install-test-deps.sh installs it)`);
+  console.warn(`${what} not installed: skipped`);
 }
 
 export function redisInstalled(): boolean {
