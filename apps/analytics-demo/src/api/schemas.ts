@@ -1,0 +1,183 @@
+// Request and response shapes: validated by zod, documented in /openapi.json from the same source.
+import { z } from '@hono/zod-openapi';
+import { MAX_BATCH } from '../domain/events';
+
+const slug = (example: string) =>
+  z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected lowercase letters, digits, - and _ (1–63)')
+    .openapi({ example });
+const identifier = (example: string) => z.string().min(1).max(128).openapi({ example });
+const instant = (example: string) =>
+  z.iso.datetime({ offset: true }).openapi({ example, description: 'ISO 8601 date-time' });
+
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    instance: z.string().optional(),
+    code: z.string(),
+    request_id: z.string().optional(),
+    errors: z
+      .array(z.object({ path: z.string(), message: z.string(), code: z.string().optional() }))
+      .optional(),
+  })
+  .openapi('Problem');
+
+export const WorkspaceIdParams = z.object({
+  workspaceId: slug('acme').openapi({ param: { name: 'workspaceId', in: 'path' } }),
+});
+
+export const WorkspaceCreateSchema = z
+  .object({
+    id: slug('acme'),
+    name: z.string().min(1).max(200).openapi({ example: 'Acme Inc.' }),
+    owner_user_id: identifier('user-1').default('owner'),
+  })
+  .openapi('WorkspaceCreate');
+
+export const WorkspaceSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    owner_user_id: z.string(),
+    created_at: z.string(),
+  })
+  .openapi('Workspace');
+
+export const WorkspaceCreatedSchema = WorkspaceSchema.extend({
+  api_key: z.string().openapi({ description: 'Shown once; only its hash is stored.' }),
+}).openapi('WorkspaceCreated');
+
+export const PageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+export const WorkspaceListSchema = z
+  .object({ items: z.array(WorkspaceSchema), limit: z.number(), offset: z.number() })
+  .openapi('WorkspaceList');
+
+export const AgentCreateSchema = z
+  .object({
+    id: slug('support-bot'),
+    name: z.string().min(1).max(200).openapi({ example: 'Support bot' }),
+    description: z.string().max(2000).optional(),
+  })
+  .openapi('AgentCreate');
+
+export const AgentSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    description: z.string().nullable(),
+    created_at: z.string(),
+  })
+  .openapi('Agent');
+
+export const AgentListSchema = z.object({ items: z.array(AgentSchema) }).openapi('AgentList');
+
+/** Events may be up to a day ahead of the server's clock (skewed clients), not more. */
+const MAX_FUTURE_MS = 86_400_000;
+const MAX_PROPERTIES_BYTES = 8192;
+
+export const UsageEventSchema = z
+  .object({
+    id: identifier('evt-0001').openapi({ description: 'Client-chosen; re-sending it is a no-op.' }),
+    user_id: identifier('user-1'),
+    agent_id: slug('support-bot'),
+    type: z
+      .string()
+      .regex(/^[a-z][a-z0-9_.]{0,63}$/, 'expected a lowercase event type like "chat.completion"')
+      .openapi({ example: 'chat.completion' }),
+    credits: z.number().int().min(0).max(1_000_000_000).openapi({ example: 12 }),
+    occurred_at: instant('2026-11-22T10:00:00Z').refine(
+      (v) => Date.parse(v) <= Date.now() + MAX_FUTURE_MS,
+      'must not be more than a day in the future',
+    ),
+    properties: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .refine(
+        (p) => p === undefined || Buffer.byteLength(JSON.stringify(p)) <= MAX_PROPERTIES_BYTES,
+        `must be at most ${MAX_PROPERTIES_BYTES} bytes as JSON`,
+      ),
+  })
+  .openapi('UsageEvent');
+
+export const EventBatchSchema = z
+  .object({ events: z.array(UsageEventSchema).min(1).max(MAX_BATCH) })
+  .openapi('EventBatch');
+
+export const IngestResultSchema = z
+  .object({
+    accepted: z.number().int().openapi({ description: 'New events stored.' }),
+    duplicates: z.number().int().openapi({ description: 'Events whose id was already stored.' }),
+    credits: z.number().int().openapi({ description: 'Credits of the new events.' }),
+  })
+  .openapi('IngestResult');
+
+const range = {
+  from: instant('2026-11-01T00:00:00Z').optional(),
+  to: instant('2026-12-01T00:00:00Z').optional(),
+};
+
+export const AnalyticsQuerySchema = z.object({
+  ...range,
+  group_by: z.enum(['agent', 'day', 'type']).default('agent'),
+});
+
+export const CreditsQuerySchema = z.object(range);
+
+export const AnalyticsSchema = z
+  .object({
+    workspace_id: z.string(),
+    from: z.string(),
+    to: z.string(),
+    group_by: z.enum(['agent', 'day', 'type']),
+    cached: z.boolean(),
+    total_events: z.number(),
+    total_credits: z.number(),
+    unique_users: z.number(),
+    groups: z.array(
+      z.object({ key: z.string(), events: z.number(), credits: z.number(), users: z.number() }),
+    ),
+  })
+  .openapi('Analytics');
+
+export const ActiveUsersQuerySchema = z.object({
+  window: z.enum(['5m', '1h', '24h']).default('1h'),
+});
+
+export const ActiveUsersSchema = z
+  .object({
+    workspace_id: z.string(),
+    window: z.enum(['5m', '1h', '24h']),
+    since: z.string(),
+    active_users: z.number(),
+  })
+  .openapi('ActiveUsers');
+
+export const CreditsSchema = z
+  .object({
+    workspace_id: z.string(),
+    from: z.string(),
+    to: z.string(),
+    total_credits: z.number(),
+    events: z.number(),
+    by_agent: z.array(z.object({ agent_id: z.string(), credits: z.number(), events: z.number() })),
+  })
+  .openapi('Credits');
+
+export const RollupResultSchema = z
+  .object({
+    job_id: z.string(),
+    trigger: z.enum(['schedule', 'manual']),
+    days: z.number(),
+    rows: z.number(),
+    workspaces: z.number(),
+    duration_ms: z.number(),
+  })
+  .openapi('RollupResult');

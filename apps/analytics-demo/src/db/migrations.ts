@@ -1,0 +1,87 @@
+// The schema, as numbered migrations in SQL that SQLite and PostgreSQL both accept. Applied in
+// order at start-up; each one once (schema_migrations remembers), inside a transaction.
+import type { Db } from './db';
+
+export const MIGRATIONS: readonly (readonly string[])[] = [
+  [
+    `CREATE TABLE workspaces (
+      id TEXT PRIMARY KEY,
+      name TEXT NOT NULL,
+      owner_user_id TEXT NOT NULL,
+      created_at BIGINT NOT NULL
+    )`,
+    `CREATE TABLE api_keys (
+      key_hash TEXT PRIMARY KEY,
+      workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+      user_id TEXT NOT NULL,
+      created_at BIGINT NOT NULL
+    )`,
+    `CREATE TABLE agents (
+      workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+      id TEXT NOT NULL,
+      name TEXT NOT NULL,
+      description TEXT,
+      created_at BIGINT NOT NULL,
+      PRIMARY KEY (workspace_id, id)
+    )`,
+    `CREATE TABLE events (
+      workspace_id TEXT NOT NULL,
+      id TEXT NOT NULL,
+      user_id TEXT NOT NULL,
+      agent_id TEXT NOT NULL,
+      type TEXT NOT NULL,
+      credits BIGINT NOT NULL,
+      occurred_at BIGINT NOT NULL,
+      day TEXT NOT NULL,
+      properties TEXT,
+      received_at BIGINT NOT NULL,
+      PRIMARY KEY (workspace_id, id)
+    )`,
+    `CREATE INDEX events_by_time ON events (workspace_id, occurred_at)`,
+    `CREATE TABLE daily_rollups (
+      workspace_id TEXT NOT NULL,
+      day TEXT NOT NULL,
+      agent_id TEXT NOT NULL,
+      type TEXT NOT NULL,
+      events BIGINT NOT NULL,
+      credits BIGINT NOT NULL,
+      users BIGINT NOT NULL,
+      updated_at BIGINT NOT NULL,
+      PRIMARY KEY (workspace_id, day, agent_id, type)
+    )`,
+    `CREATE TABLE alerts (
+      id TEXT PRIMARY KEY,
+      name TEXT NOT NULL,
+      state TEXT NOT NULL,
+      severity TEXT NOT NULL,
+      data TEXT NOT NULL,
+      updated_at BIGINT NOT NULL
+    )`,
+    `CREATE INDEX alerts_by_time ON alerts (updated_at)`,
+  ],
+];
+
+/** Applies the migrations not applied yet; returns how many ran. */
+export async function migrate(db: Db): Promise<number> {
+  await db.execute(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)',
+  );
+  const rows = await db.query<{ version: number | string }>(
+    'SELECT version FROM schema_migrations',
+  );
+  const applied = new Set(rows.map((r) => Number(r.version)));
+  let ran = 0;
+  for (const [index, statements] of MIGRATIONS.entries()) {
+    const version = index + 1;
+    if (applied.has(version)) continue;
+    await db.transaction(async (tx) => {
+      for (const sql of statements) await tx.execute(sql);
+      await tx.execute('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)', [
+        version,
+        Date.now(),
+      ]);
+    });
+    ran++;
+  }
+  return ran;
+}

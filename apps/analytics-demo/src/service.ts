@@ -1,0 +1,145 @@
+// The service assembled: storage, observability, the domain and the HTTP API on one Hono app.
+// `createService` does no I/O beyond opening storage, so tests build it and call `app.request`.
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import { swaggerUI } from '@hono/swagger-ui';
+import { getContext } from '@obs/core';
+import { payloadTooLarge } from '@obs/errors';
+import { authenticate, type AuthFailureReason } from './api/auth';
+import { registerApi, type ApiEnv } from './api/routes';
+import type { Config } from './config';
+import { AnalyticsService } from './domain/analytics';
+import { MAX_BATCH } from './domain/events';
+import { RollupJob } from './domain/rollup';
+import { createObservability } from './observability';
+import { openStorage, type Storage } from './storage';
+
+function injectFaults(): MiddlewareHandler {
+  return async (c, next) => {
+    const fault = c.req.header('x-fault');
+    const delay = fault && /^delay=(\d{1,5})$/.exec(fault);
+    if (delay) await new Promise((resolve) => setTimeout(resolve, Number(delay[1])));
+    if (fault === 'error') throw new Error('injected fault (X-Fault: error)');
+    await next();
+  };
+}
+
+export type Observability = ReturnType<typeof createObservability>;
+
+export interface Service {
+  app: OpenAPIHono<ApiEnv>;
+  config: Config;
+  storage: Storage;
+  obs: Observability;
+  analytics: AnalyticsService;
+  rollup: RollupJob;
+  /** Starts the background work: the rollup schedule and the alert engine. */
+  start(): void;
+  /** Stops the background work, flushes every signal and closes storage. */
+  close(): Promise<void>;
+}
+
+export async function createService(config: Config): Promise<Service> {
+  const storage = await openStorage(config);
+  const obs = createObservability(config, storage);
+  const { repo, cache } = storage;
+  const analytics = new AnalyticsService(
+    repo,
+    cache,
+    obs.m.cacheOperations,
+    config.CACHE_TTL_SECONDS,
+  );
+  const rollup = new RollupJob(
+    repo,
+    { jobs: obs.m.jobs, activeUsers: obs.m.activeUsers },
+    obs.logger,
+  );
+
+  const app = new OpenAPIHono<ApiEnv>({
+    // Validation failures become 422 problem+json with each field's path (the error handler
+    // turns zod errors into that); a batch over the limit is 413, as for an oversized body.
+    defaultHook: (result) => {
+      if (result.success) return;
+      const tooMany = result.error.issues.some(
+        (i) => i.code === 'too_big' && i.path.length === 1 && i.path[0] === 'events',
+      );
+      if (tooMany) throw payloadTooLarge(`A batch holds at most ${MAX_BATCH} events.`);
+      throw result.error;
+    },
+  });
+  obs.install(app);
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Analytics API',
+      version: config.APP_VERSION ?? '0.0.0',
+      description: 'Usage events, credits and analytics per workspace, observed with @obs.',
+    },
+  });
+  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  app.get('/', (c) =>
+    c.json({
+      service: config.SERVICE_NAME,
+      docs: '/docs',
+      openapi: '/openapi.json',
+      metrics: '/metrics',
+      health: '/health',
+    }),
+  );
+
+  const onAuthFailure = (
+    reason: AuthFailureReason,
+    c: { req: { method: string; path: string } },
+    detail: Record<string, string>,
+  ) => {
+    const ctx = getContext();
+    obs.m.authFailures.inc({ reason });
+    obs.logger.warn('authentication failed', { reason, ...detail });
+    obs.audit.audit({
+      actor: ctx?.userId ?? `ip:${ctx?.clientIp ?? 'unknown'}`,
+      action: `${c.req.method} ${c.req.path}`,
+      resource: detail.workspace_id ? `workspace:${detail.workspace_id}` : c.req.path,
+      outcome: reason === 'forbidden' ? 'denied' : 'failure',
+      reason,
+      request_id: ctx?.requestId,
+      client_ip: ctx?.clientIp,
+      ...detail,
+    });
+  };
+  // Chaos for demos and the fault tests: with FAULT_INJECTION on, `X-Fault: error` fails the
+  // request (a 500 counted on its route, nothing stored) and `X-Fault: delay=250` slows it.
+  if (config.FAULT_INJECTION) app.use('/api/v1/*', injectFaults());
+  app.use(
+    '/api/v1/*',
+    authenticate({ repo, adminToken: config.adminToken, onFailure: onAuthFailure }),
+  );
+  registerApi(app, {
+    repo,
+    analytics,
+    rollup,
+    onAuthFailure,
+    onCredits: (workspaceId, agentId, credits) => obs.m.credits(workspaceId, agentId, credits),
+  });
+
+  let closed: Promise<void> | undefined;
+  return {
+    app,
+    config,
+    storage,
+    obs,
+    analytics,
+    rollup,
+    start: () => {
+      rollup.start(config.ROLLUP_INTERVAL_MS);
+      obs.alerts.start();
+    },
+    close: () =>
+      (closed ??= (async () => {
+        rollup.stop();
+        await rollup.idle();
+        await obs.shutdown();
+        await storage.close();
+      })()),
+  };
+}
