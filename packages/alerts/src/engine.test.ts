@@ -307,6 +307,50 @@ describe('reading a prom-client registry', () => {
     for (let i = 0; i < 1000; i++) history.record([{ name: 'c', labels: {}, value: i }], i * 1000);
     expect(history.size).toBeLessThanOrEqual(12);
   });
+
+  it('keeps one series per label set, whatever order a source lists samples and labels in', () => {
+    const history = new SampleHistory(new Map([['c_total', 60_000]]));
+    history.record(
+      [
+        { name: 'c_total', labels: { route: '/a', status: '200' }, value: 1 },
+        { name: 'c_total', labels: { route: '/b', status: '200' }, value: 10 },
+      ],
+      1000,
+    );
+    history.record(
+      [
+        { name: 'c_total', labels: { status: '200', route: '/b' }, value: 15 },
+        { name: 'c_total', labels: { route: '/a', status: '200' }, value: 3 },
+      ],
+      2000,
+    );
+    expect(history.increases('c_total', 60_000)).toEqual([
+      { labels: { route: '/a', status: '200' }, increase: 2, spanMs: 1000 },
+      { labels: { route: '/b', status: '200' }, increase: 5, spanMs: 1000 },
+    ]);
+  });
+
+  it('reads the window of the scrape just recorded, resets handled, once old points are dropped', () => {
+    const history = new SampleHistory(new Map([['c_total', 10_000]]));
+    for (let i = 0; i <= 100; i++) {
+      const value = i < 95 ? i * 2 : (i - 95) * 2; // restarts from 0 at i = 95
+      history.record([{ name: 'c_total', labels: {}, value }], i * 1000);
+      expect(history.increases('c_total', 10_000)[0]?.increase).toBe(
+        i === 0 ? undefined : i < 95 ? Math.min(i, 10) * 2 : 9 * 2, // the reset's step adds 0
+      );
+    }
+    expect(history.range('c_total', 3000)).toEqual([
+      {
+        labels: {},
+        points: [
+          [97_000, 4],
+          [98_000, 6],
+          [99_000, 8],
+          [100_000, 10],
+        ],
+      },
+    ]);
+  });
 });
 
 describe('routing and inhibition', () => {

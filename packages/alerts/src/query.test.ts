@@ -52,6 +52,23 @@ describe('queries evaluated in-process', () => {
     ]);
   });
 
+  it('sum by one label keeps series without it apart from series where it is empty', () => {
+    const h = historyOf(
+      [
+        counter('jobs_total', { queue: 'mail' }, 1, 60, NOW),
+        counter('jobs_total', { queue: '' }, 2, 60, NOW),
+        counter('jobs_total', {}, 3, 60, NOW),
+        counter('jobs_total', { queue: 'mail', worker: 'w2' }, 4, 60, NOW),
+      ],
+      NOW,
+    );
+    expect(sum(rate('jobs_total', '1m'), ['queue']).evaluate(h)).toEqual([
+      { labels: { queue: 'mail' }, value: 5 },
+      { labels: { queue: '' }, value: 2 },
+      { labels: {}, value: 3 },
+    ]);
+  });
+
   it('handles a counter reset inside the window', () => {
     const h = historyOf(
       [

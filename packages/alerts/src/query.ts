@@ -98,6 +98,8 @@ export function matcher(
       return (labels) => (labels[key] ?? '') !== m.not;
     },
   );
+  if (tests.length === 0) return () => true;
+  if (tests.length === 1) return tests[0]!;
   return (labels) => tests.every((test) => test(labels));
 }
 
@@ -194,7 +196,8 @@ export const rate = (counter: string, window: string, labels?: Matchers): Query 
 export const increase = (counter: string, window: string, labels?: Matchers): Query =>
   rangeQuery('increase', counter, window, labels);
 
-function group(elements: VectorElement[], by: readonly string[]): Map<string, VectorElement> {
+function group(elements: VectorElement[], by: readonly string[]): Map<unknown, VectorElement> {
+  if (by.length === 1) return groupByOne(elements, by[0]!);
   const sorted = [...by].sort();
   const out = new Map<string, VectorElement>();
   for (const e of elements) {
@@ -207,6 +210,18 @@ function group(elements: VectorElement[], by: readonly string[]): Map<string, Ve
       for (const l of by) if (e.labels[l] !== undefined) labels[l] = e.labels[l];
       out.set(k, { labels, value: e.value });
     }
+  }
+  return out;
+}
+
+/** {@link group} by one label (`sum by (route)`): keyed by its value, undefined where absent. */
+function groupByOne(elements: VectorElement[], by: string): Map<string | undefined, VectorElement> {
+  const out = new Map<string | undefined, VectorElement>();
+  for (const e of elements) {
+    const v = e.labels[by];
+    const acc = out.get(v);
+    if (acc) acc.value += e.value;
+    else out.set(v, { labels: v === undefined ? {} : { [by]: v }, value: e.value });
   }
   return out;
 }
@@ -225,7 +240,8 @@ function binary(op: '/' | '+', a: Query, b: Query): Query {
     promql: `(${a.promql}) ${op} (${b.promql})`,
     reads: [...a.reads, ...b.reads],
     evaluate: (h) => {
-      const right = new Map(b.evaluate(h).map((e) => [key(e.labels), e.value]));
+      const right = new Map<string, number>();
+      for (const e of b.evaluate(h)) right.set(key(e.labels), e.value);
       const out: VectorElement[] = [];
       for (const e of a.evaluate(h)) {
         const other = right.get(key(e.labels));

@@ -31,31 +31,39 @@ export function registrySource(registry: { getMetricsAsJSON(): unknown }): Metri
 }
 
 /**
- * A series' points, and beside each the running increase since the first point (counter resets
+ * A series' points, in parallel arrays from `start` on (earlier slots are dropped points awaiting
+ * compaction), and beside each the running increase since the first point (counter resets
  * handled), so any window's increase is a subtraction.
  */
 interface Series {
   labels: Record<string, string>;
-  points: [number, number][];
+  /** How many labels `labels` has. */
+  labelCount: number;
+  times: number[];
+  values: number[];
   adjusted: number[];
+  start: number;
 }
 
 function addPoint(series: Series, t: number, v: number): void {
-  const last = series.points.at(-1);
-  const adjusted = series.adjusted.at(-1);
-  series.points.push([t, v]);
+  const n = series.times.length;
   series.adjusted.push(
-    last === undefined || adjusted === undefined ? 0 : adjusted + (v >= last[1] ? v - last[1] : v),
+    n === series.start
+      ? 0
+      : series.adjusted[n - 1]! + (v >= series.values[n - 1]! ? v - series.values[n - 1]! : v),
   );
+  series.times.push(t);
+  series.values.push(v);
 }
 
-/** Index of the first point at or after `from` (points are in time order). */
-function firstAtOrAfter(points: readonly [number, number][], from: number): number {
-  let lo = 0;
-  let hi = points.length;
+/** Index of the series' first point at or after `from` (points are in time order). */
+function firstAtOrAfter(series: Series, from: number): number {
+  const times = series.times;
+  let lo = series.start;
+  let hi = times.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (points[mid]![0] < from) lo = mid + 1;
+    if (times[mid]! < from) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -72,6 +80,35 @@ function labelsKey(labels: Readonly<Record<string, string>>): string {
   return key;
 }
 
+/** Whether `labels` holds exactly the series' labels (no string building, no allocation). */
+function sameLabels(series: Series, labels: Readonly<Record<string, string>>): boolean {
+  let n = 0;
+  for (const name in labels) {
+    if (series.labels[name] !== labels[name]) return false;
+    n++;
+  }
+  return n === series.labelCount;
+}
+
+/** What the history keeps of one sample name. */
+interface NameState {
+  /** Longest window the rules read it over (0: instant only). */
+  window: number;
+  /** Whether its latest samples are kept for instant reads. */
+  instant: boolean;
+  counter: boolean;
+  /** Its series, by their labels. */
+  byLabels: Map<string, Series>;
+  /**
+   * The series of each of its samples in the last scrape, in order: sources list series in the
+   * same order scrape after scrape, so a sample's series is found by comparing labels, without
+   * building its key.
+   */
+  order: (Series | undefined)[];
+  /** Samples of this name seen so far in the current scrape. */
+  seen: number;
+}
+
 /**
  * Recent samples of the metrics the rules read, for as long as their longest window needs, and
  * no more: points older than the window are dropped each tick, series are capped.
@@ -81,10 +118,16 @@ export class SampleHistory implements History {
   /** Sub-query results of the current tick; emptied by each record(). */
   readonly memo = new Map<string, VectorElement[]>();
   private latest = new Map<string, Sample[]>();
-  /** Series by sample name, then by their labels. */
-  private readonly series = new Map<string, Map<string, Series>>();
+  /** State per sample name the rules read, series in first-seen order. */
+  private readonly names = new Map<string, NameState>();
   private seriesCount = 0;
   private previousTick: number | undefined;
+  /** increases() results at `increasesAt`, by name and window: rules share rate()'s inputs. */
+  private readonly increasesMemo = new Map<
+    string,
+    { labels: Record<string, string>; increase: number; spanMs: number }[]
+  >();
+  private increasesAt: number | undefined;
 
   constructor(
     /** Longest window per metric sample name the rules read (0: instant only). */
@@ -94,68 +137,125 @@ export class SampleHistory implements History {
     private readonly instantNames?: ReadonlySet<string>,
   ) {}
 
+  private stateOf(name: string): NameState | undefined {
+    let state = this.names.get(name);
+    if (state) return state;
+    const window = this.windows.get(name);
+    if (window === undefined) return undefined;
+    state = {
+      window,
+      instant: !this.instantNames || this.instantNames.has(name),
+      counter: COUNTER_SUFFIX.test(name),
+      byLabels: new Map(),
+      order: [],
+      seen: 0,
+    };
+    this.names.set(name, state);
+    return state;
+  }
+
+  /** The series of `s` (a sample of `state`'s name), created if new and the cap allows. */
+  private seriesOf(state: NameState, s: Sample): Series | undefined {
+    const last = state.order[state.seen];
+    if (last !== undefined && sameLabels(last, s.labels)) return last;
+    const key = labelsKey(s.labels);
+    let entry = state.byLabels.get(key);
+    if (entry) return entry;
+    if (this.seriesCount >= this.maxSeries) return undefined;
+    this.seriesCount++;
+    const labels = { ...s.labels };
+    entry = {
+      labels,
+      labelCount: Object.keys(labels).length,
+      times: [],
+      values: [],
+      adjusted: [],
+      start: 0,
+    };
+    // A counter series that appears between two scrapes was created (at 0) after the first:
+    // its first value is already an increase, so a first failing request counts at once.
+    if (this.previousTick !== undefined && state.counter) addPoint(entry, this.previousTick, 0);
+    state.byLabels.set(key, entry);
+    return entry;
+  }
+
   /** Records one scrape taken at `now`. */
   record(samples: readonly Sample[], now: number): void {
     this.now = now;
     this.memo.clear();
+    this.increasesMemo.clear();
     const latest = new Map<string, Sample[]>();
+    for (const state of this.names.values()) state.seen = 0;
+    let name: string | undefined;
+    let state: NameState | undefined;
+    let list: Sample[] | undefined;
     for (const s of samples) {
-      const window = this.windows.get(s.name);
-      if (window === undefined) continue;
-      if (!this.instantNames || this.instantNames.has(s.name)) {
-        let list = latest.get(s.name);
-        if (!list) latest.set(s.name, (list = []));
-        list.push(s);
+      // Sources list a metric's samples together: look the name up once per run of them.
+      if (s.name !== name) {
+        name = s.name;
+        state = this.stateOf(name);
+        list = undefined;
+        if (state?.instant) {
+          list = latest.get(name);
+          if (!list) latest.set(name, (list = []));
+        }
       }
-      if (window === 0) continue;
-      let byLabels = this.series.get(s.name);
-      if (!byLabels) this.series.set(s.name, (byLabels = new Map<string, Series>()));
-      const key = labelsKey(s.labels);
-      let entry = byLabels.get(key);
-      if (!entry) {
-        if (this.seriesCount >= this.maxSeries) continue;
-        this.seriesCount++;
-        entry = { labels: { ...s.labels }, points: [], adjusted: [] };
-        // A counter series that appears between two scrapes was created (at 0) after the first:
-        // its first value is already an increase, so a first failing request counts at once.
-        if (this.previousTick !== undefined && COUNTER_SUFFIX.test(s.name))
-          addPoint(entry, this.previousTick, 0);
-        byLabels.set(key, entry);
-      }
-      addPoint(entry, now, s.value);
+      if (state === undefined) continue;
+      list?.push(s);
+      if (state.window === 0) continue;
+      const entry = this.seriesOf(state, s);
+      state.order[state.seen++] = entry;
+      if (entry) addPoint(entry, now, s.value);
     }
     this.latest = latest;
     this.previousTick = now;
-    for (const [name, byLabels] of this.series) {
-      const oldest = now - (this.windows.get(name) ?? 0) - 1000;
-      for (const [key, entry] of byLabels) {
-        let drop = 0;
-        while (drop < entry.points.length && entry.points[drop]![0] < oldest) drop++;
-        if (drop > 0) {
-          entry.points.splice(0, drop);
-          entry.adjusted.splice(0, drop);
-        }
-        if (entry.points.length === 0) {
-          byLabels.delete(key);
+    for (const state of this.names.values()) {
+      state.order.length = state.seen;
+      if (state.window === 0) continue;
+      const oldest = now - state.window - 1000;
+      for (const [key, entry] of state.byLabels) {
+        const { times } = entry;
+        let start = entry.start;
+        while (start < times.length && times[start]! < oldest) start++;
+        if (start === entry.start) continue;
+        if (start === times.length) {
+          state.byLabels.delete(key);
           this.seriesCount--;
+          continue;
         }
+        // Dropped points are cut off once they are half the arrays: amortised O(1) per point.
+        if (start * 2 >= times.length) {
+          times.splice(0, start);
+          entry.values.splice(0, start);
+          entry.adjusted.splice(0, start);
+          start = 0;
+        }
+        entry.start = start;
       }
     }
   }
 
   increases(name: string, windowMs: number) {
+    if (this.increasesAt !== this.now) {
+      this.increasesMemo.clear();
+      this.increasesAt = this.now;
+    }
+    const memoKey = `${windowMs}\u0000${name}`;
+    const known = this.increasesMemo.get(memoKey);
+    if (known) return known;
     const from = this.now - windowMs;
     const out: { labels: Record<string, string>; increase: number; spanMs: number }[] = [];
-    for (const entry of this.series.get(name)?.values() ?? []) {
-      const first = firstAtOrAfter(entry.points, from);
-      const last = entry.points.length - 1;
+    for (const entry of this.names.get(name)?.byLabels.values() ?? []) {
+      const first = firstAtOrAfter(entry, from);
+      const last = entry.times.length - 1;
       if (last - first < 1) continue;
       out.push({
         labels: entry.labels,
         increase: entry.adjusted[last]! - entry.adjusted[first]!,
-        spanMs: entry.points[last]![0] - entry.points[first]![0],
+        spanMs: entry.times[last]! - entry.times[first]!,
       });
     }
+    this.increasesMemo.set(memoKey, out);
     return out;
   }
 
@@ -166,12 +266,11 @@ export class SampleHistory implements History {
   range(name: string, windowMs: number) {
     const from = this.now - windowMs;
     const out: { labels: Record<string, string>; points: [number, number][] }[] = [];
-    for (const entry of this.series.get(name)?.values() ?? []) {
-      const first = firstAtOrAfter(entry.points, from);
-      out.push({
-        labels: entry.labels,
-        points: first === 0 ? entry.points : entry.points.slice(first),
-      });
+    for (const entry of this.names.get(name)?.byLabels.values() ?? []) {
+      const points: [number, number][] = [];
+      for (let i = firstAtOrAfter(entry, from); i < entry.times.length; i++)
+        points.push([entry.times[i]!, entry.values[i]!]);
+      out.push({ labels: entry.labels, points });
     }
     return out;
   }
@@ -179,8 +278,8 @@ export class SampleHistory implements History {
   /** Points held, for tests of boundedness. */
   get size(): number {
     let n = 0;
-    for (const byLabels of this.series.values())
-      for (const entry of byLabels.values()) n += entry.points.length;
+    for (const state of this.names.values())
+      for (const entry of state.byLabels.values()) n += entry.times.length - entry.start;
     return n;
   }
 }
