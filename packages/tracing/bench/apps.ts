@@ -1,4 +1,5 @@
 // The apps the tracing benchmark compares, shared by the in-process loop and the wrk servers.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { httpInstrumentationMiddleware } from '@hono/otel';
 import { context, SpanKind, trace } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
@@ -7,10 +8,18 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { initTracing, type Tracing } from '../src/index';
 import { tracing } from '../src/hono/index';
 
-export const CONTENDERS = ['bare', 'manual', 'hono-otel', 'ours-100', 'ours-10'] as const;
+export const CONTENDERS = [
+  'bare',
+  'als-only',
+  'manual',
+  'hono-otel',
+  'ours-100',
+  'ours-10',
+] as const;
 export type Contender = (typeof CONTENDERS)[number];
 export const LABELS: Record<Contender, string> = {
   bare: 'bare Hono',
+  'als-only': '(AsyncLocalStorage only)',
   manual: 'manual span per request',
   'hono-otel': '@hono/otel',
   'ours-100': '@obs/tracing 100%',
@@ -39,22 +48,38 @@ const manual: MiddlewareHandler = async (c, next) => {
   }
 };
 
+/**
+ * Not a contender: the floor under any middleware that makes a span active. A pass-through
+ * middleware that runs the rest of the request in an AsyncLocalStorage, which switches on Node 20's
+ * async hooks for the whole process (every promise and handle pays for them from then on), as the
+ * OpenTelemetry context manager does once one request is sampled.
+ */
+const als = new AsyncLocalStorage<true>();
+const alsOnly: MiddlewareHandler = (_c, next) => als.run(true, next);
+
 /** Our provider (10% or 100% of new traces), the sink behind a batch processor as in production. */
-export function setUp(contender: Contender): Tracing {
+export function setUp(contender: Contender): Pick<Tracing, 'shutdown'> {
   const batch = new BatchSpanProcessor({
     exporter: sink,
     maxQueueSize: 2048,
     scheduledDelayMillis: 200,
   });
-  return initTracing({
+  const tracing = initTracing({
     exporter: 'none',
     sampleRatio: contender === 'ours-10' ? 0.1 : 1,
     spanProcessors: [batch],
   });
+  return {
+    shutdown() {
+      als.disable(); // the async hooks off again for the next in-process contender
+      return tracing.shutdown();
+    },
+  };
 }
 
 export function benchApp(contender: Contender): Hono {
   const a = new Hono();
+  if (contender === 'als-only') a.use(alsOnly);
   if (contender === 'manual') a.use(manual);
   if (contender === 'hono-otel') a.use(httpInstrumentationMiddleware({ serviceName: 'bench' }));
   if (contender.startsWith('ours')) a.use(tracing());

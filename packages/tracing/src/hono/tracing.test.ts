@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { getTraceIds } from '@obs/core';
@@ -168,6 +168,20 @@ describe('tracing() server spans', () => {
     expect(res.headers.get('traceparent')).toContain(serverSpan().spanContext().spanId);
   });
 
+  it('records a thrown value Hono passes on as an ERROR with status 500, and lets it through', async () => {
+    const a = new Hono();
+    a.use(tracing());
+    a.get('/odd', () => {
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- not every library throws Errors
+      throw 'not an Error';
+    });
+    await expect(a.request('/odd')).rejects.toBe('not an Error');
+    expect(serverSpan()).toMatchObject({
+      status: { code: SpanStatusCode.ERROR, message: 'not an Error' },
+      attributes: { 'http.response.status_code': 500, 'error.type': 'string' },
+    });
+  });
+
   it('adds the caller’s attributes, read after the handler ran', async () => {
     await app({ attributes: (c) => ({ 'app.workspace': c.req.param('id') ?? 'none' }) }).request(
       '/api/v1/workspaces/w9',
@@ -210,6 +224,43 @@ describe('tracing() sampled out', () => {
       expect(res.headers.get('traceparent')).toBe(
         `00-${outer!.traceId}-${(outer as unknown as { spanId: string }).spanId}-00`,
       );
+      expect(t.memory!.getFinishedSpans()).toEqual([]);
+    });
+  });
+
+  it('keeps the sampled-out span active across the handler’s awaits, as c.var.span', async () => {
+    await withRatio(0, async () => {
+      const a = new Hono();
+      a.use(tracing());
+      a.get('/slow', async (c) => {
+        const before = getTraceIds();
+        await new Promise((resolve) => setImmediate(resolve));
+        return c.json({
+          active: trace.getActiveSpan() === c.var.span,
+          recording: c.var.span.isRecording(),
+          before,
+          after: getTraceIds(),
+        });
+      });
+      const res = await a.request('/slow');
+      const body = (await res.json()) as Record<string, unknown>;
+      expect(res.status).toBe(200);
+      expect(res.headers.get('traceparent')).toBeNull();
+      expect(body).toMatchObject({ active: true, recording: false });
+      expect(body.after).toEqual(body.before);
+      expect(body.after).toMatchObject({ traceFlags: 0 });
+    });
+  });
+
+  it('lets a thrown value Hono passes on through, recording nothing', async () => {
+    await withRatio(0, async (t) => {
+      const a = new Hono();
+      a.use(tracing({ responseHeader: true }));
+      a.get('/odd', () => {
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- not every library throws Errors
+        throw 'not an Error';
+      });
+      await expect(a.request('/odd')).rejects.toBe('not an Error');
       expect(t.memory!.getFinishedSpans()).toEqual([]);
     });
   });

@@ -7,10 +7,11 @@ import {
   SpanStatusCode,
   trace,
   type Attributes,
+  type Context as OtelContext,
   type Span,
   type TextMapGetter,
 } from '@opentelemetry/api';
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler, Next } from 'hono';
 import {
   getContext,
   httpMethodLabel,
@@ -57,6 +58,15 @@ const getter: TextMapGetter<Context> = {
   keys: (c) => Object.keys(incomingOf(c)?.headers ?? Object.fromEntries(c.req.raw.headers)),
 };
 
+/** Whether the request carries a trace context or baggage for our (W3C) propagators. */
+function carriesContext(c: Context): boolean {
+  const incoming = incomingOf(c);
+  if (!incoming)
+    return c.req.header('traceparent') !== undefined || c.req.header('baggage') !== undefined;
+  const { headers } = incoming;
+  return headers.traceparent !== undefined || headers.baggage !== undefined;
+}
+
 /** `host[:port]` → [address, port]; IPv6 literals keep their brackets off. */
 function splitHost(host: string, scheme: string): [string, number] {
   const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host);
@@ -86,32 +96,18 @@ export function tracing(options: TracingMiddlewareOptions = {}): MiddlewareHandl
   if (attributes !== undefined && typeof attributes !== 'function')
     throw new ObsConfigError('attributes', 'expected (c) => attributes');
 
-  return async function tracingMiddleware(c, next) {
-    if (skip(c)) {
-      await next();
-      return;
-    }
+  /** After the handler, so it reaches responses the handler built itself. */
+  function answerTraceparent(c: Context, span: Span): void {
+    const sc = span.spanContext();
+    if (isSpanContextValid(sc))
+      c.header('traceparent', `00-${sc.traceId}-${sc.spanId}-0${sc.traceFlags & 1}`);
+  }
+
+  /** A span the SDK starts (recording, or non-recording under an unsampled caller). */
+  async function traced(c: Context, next: Next, parent: OtelContext): Promise<void> {
     const method = httpMethodLabel(c.req.method);
     const name = method === '_OTHER' ? 'HTTP' : method;
-    const active = context.active();
-    // Our provider registered our propagators (W3C trace context and baggage): a request without
-    // those headers carries no context, so skip the propagators (~1.5 µs). With anyone else's
-    // provider (B3, X-Ray, Sentry), always ask the registered propagators.
-    const ours = ourRootSampling();
-    const carried =
-      !ours || header(c, 'traceparent') !== undefined || header(c, 'baggage') !== undefined;
-    const parent = carried ? propagation.extract(active, c, getter) : active;
-    // A new trace under our own parent-based sampler: toss the sampling coin here, and a
-    // sampled-out request costs no span and no ids until someone asks for them.
-    const ratio = !ours || trace.getSpanContext(parent) ? undefined : ours.ratio;
-    const span =
-      ratio !== undefined && Math.random() >= ratio
-        ? new LazyUnsampledSpan()
-        : activeTracer().startSpan(
-            name,
-            { kind: SpanKind.SERVER },
-            ratio === undefined ? parent : sampledIn(parent),
-          );
+    const span = activeTracer().startSpan(name, { kind: SpanKind.SERVER }, parent);
     const recording = span.isRecording();
     if (recording) {
       const url = c.req.url;
@@ -169,11 +165,28 @@ export function tracing(options: TracingMiddlewareOptions = {}): MiddlewareHandl
       }
     }
     span.end();
-    if (responseHeader) {
-      // After the handler, so it reaches responses the handler built itself.
-      const sc = span.spanContext();
-      if (isSpanContextValid(sc))
-        c.header('traceparent', `00-${sc.traceId}-${sc.spanId}-0${sc.traceFlags & 1}`);
-    }
+    if (responseHeader) answerTraceparent(c, span);
+  }
+
+  // Not an async function: a sampled-out request is handed on as is (`return next()`, as Hono's
+  // own middleware do), without the promise and await of a wrapper. Under Node 20's async hooks,
+  // which the context manager switches on, every promise a request makes has a cost.
+  return function tracingMiddleware(c, next) {
+    if (skip(c)) return next();
+    const active = context.active();
+    // Our provider registered our propagators (W3C trace context and baggage): a request without
+    // those headers carries no context, so skip the propagators (~1.5 µs). With anyone else's
+    // provider (B3, X-Ray, Sentry), always ask the registered propagators.
+    const ours = ourRootSampling();
+    const parent = !ours || carriesContext(c) ? propagation.extract(active, c, getter) : active;
+    // A new trace under our own parent-based sampler: toss the sampling coin here.
+    if (ours?.ratio === undefined || trace.getSpanContext(parent)) return traced(c, next, parent);
+    if (Math.random() < ours.ratio) return traced(c, next, sampledIn(parent));
+    // Sampled out: no span from the SDK, no ids until someone asks for them (a log line, a child
+    // span, an outgoing call), nothing to end and nothing to read after the handler.
+    const span = new LazyUnsampledSpan();
+    c.set('span', span);
+    const done = context.with(trace.setSpan(parent, span), next);
+    return responseHeader ? done.then(() => answerTraceparent(c, span)) : done;
   };
 }
