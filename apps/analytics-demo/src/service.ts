@@ -5,6 +5,7 @@ import type { MiddlewareHandler } from 'hono';
 import { swaggerUI } from '@hono/swagger-ui';
 import { getContext } from '@obs/core';
 import { payloadTooLarge } from '@obs/errors';
+import { errorHandler, notFoundHandler } from '@obs/errors/hono';
 import { authenticate, type AuthFailureReason } from './api/auth';
 import { registerApi, type ApiEnv } from './api/routes';
 import type { Config } from './config';
@@ -39,7 +40,18 @@ export interface Service {
   close(): Promise<void>;
 }
 
-export async function createService(config: Config): Promise<Service> {
+export interface ServiceOptions {
+  /**
+   * Wire the observability middleware and routes. Off only for the benchmark's baseline: the
+   * error handlers still answer problem+json, nothing else observes requests. @default true
+   */
+  instrument?: boolean;
+}
+
+export async function createService(
+  config: Config,
+  options: ServiceOptions = {},
+): Promise<Service> {
   const storage = await openStorage(config);
   const obs = createObservability(config, storage);
   const { repo, cache } = storage;
@@ -67,7 +79,11 @@ export async function createService(config: Config): Promise<Service> {
       throw result.error;
     },
   });
-  obs.install(app);
+  if (options.instrument ?? true) obs.install(app);
+  else {
+    app.onError(errorHandler());
+    app.notFound(notFoundHandler());
+  }
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
@@ -132,7 +148,7 @@ export async function createService(config: Config): Promise<Service> {
     rollup,
     start: () => {
       rollup.start(config.ROLLUP_INTERVAL_MS);
-      obs.alerts.start();
+      if (options.instrument ?? true) obs.alerts.start();
     },
     close: () =>
       (closed ??= (async () => {
