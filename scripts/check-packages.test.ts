@@ -97,6 +97,21 @@ describe('checkWorkspace', () => {
     expect(checkWorkspace(root)).toEqual([]);
   });
 
+  it('fails a package, core or leaf, that depends on or imports the kit assembly', () => {
+    pkg('kit', { name: '@obs/kit', ...corePeer, dependencies: { '@obs/metrics': 'workspace:*' } });
+    pkg(
+      'health',
+      { name: '@obs/health', ...corePeer, devDependencies: { '@obs/kit': 'workspace:*' } },
+      { 'src/index.test.ts': "import { observe } from '@obs/kit/hono';\n" },
+    );
+    pkg('core', { name: '@obs/core', dependencies: { '@obs/kit': 'workspace:*' } });
+    expect(checkWorkspace(root)).toEqual([
+      'packages/core: lists the assembly @obs/kit; only apps and examples depend on it',
+      'packages/health: lists the assembly @obs/kit; only apps and examples depend on it',
+      'packages/health/src/index.test.ts: imports the assembly @obs/kit; only apps and examples build on it',
+    ]);
+  });
+
   it('fails a package that imports @obs/core without the peer dependency', () => {
     pkg('health', { name: '@obs/health' }, { 'src/index.ts': "import '@obs/core';\n" });
     expect(checkWorkspace(root)).toEqual([

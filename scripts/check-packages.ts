@@ -2,6 +2,8 @@
 // - @obs/core is a peer dependency, never a regular one;
 // - a leaf package (every package but core and the kit assembly) depends on and imports no other
 //   @obs package but core: where two signals meet, pass an interface or a callback;
+// - the assembly (@obs/kit) may depend on and import the leaves, and no package depends on or
+//   imports it: only apps and examples build on an assembly;
 // - the main entry never imports hono; middleware lives behind the ./hono subpath, with hono as an
 //   optional peer;
 // - every exports entry resolves to sources through "@obs/source" first, then import/require with
@@ -17,6 +19,7 @@ interface PackageJson {
   private?: boolean;
   exports?: Record<string, unknown>;
   dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
   peerDependenciesMeta?: Record<string, { optional?: boolean }>;
 }
@@ -97,12 +100,18 @@ export function checkWorkspace(root: string): string[] {
     const isLeaf = name !== CORE && !ASSEMBLIES.has(name);
     const deps = pkg.json.dependencies ?? {};
     const peers = pkg.json.peerDependencies ?? {};
+    const devDeps = Object.keys(pkg.json.devDependencies ?? {});
 
     if (deps[CORE])
       problems.push(`${where}: lists ${CORE} in dependencies; make it a peerDependency`);
+    for (const dep of [...Object.keys(deps), ...Object.keys(peers), ...devDeps]) {
+      if (ASSEMBLIES.has(dep) && dep !== name) {
+        problems.push(`${where}: lists the assembly ${dep}; only apps and examples depend on it`);
+      }
+    }
     if (isLeaf) {
       for (const dep of [...Object.keys(deps), ...Object.keys(peers)]) {
-        if (dep.startsWith('@obs/') && dep !== CORE) {
+        if (dep.startsWith('@obs/') && dep !== CORE && !ASSEMBLIES.has(dep)) {
           problems.push(
             `${where}: lists the leaf package ${dep}; leaf packages depend only on ${CORE}`,
           );
@@ -119,7 +128,11 @@ export function checkWorkspace(root: string): string[] {
       const isTest = file.endsWith('.test.ts');
       for (const specifier of importsOf(readFileSync(file, 'utf8'))) {
         const target = packageOf(specifier);
-        if (
+        if (ASSEMBLIES.has(target) && target !== name) {
+          problems.push(
+            `${at}: imports the assembly ${target}; only apps and examples build on it`,
+          );
+        } else if (
           isLeaf &&
           target.startsWith('@obs/') &&
           target !== CORE &&

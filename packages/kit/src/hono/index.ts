@@ -1,0 +1,3 @@
+export { observe } from './observe';
+export type { ObserveOptions, MetricsRouteOptions, MetricsHonoOptions } from './observe';
+export type { Observability, PartOption } from '../observability';

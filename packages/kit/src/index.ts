@@ -1,0 +1,8 @@
+export { createObservability } from './observability';
+export type {
+  Observability,
+  ObservabilityOptions,
+  PartOption,
+  PartName,
+  Made,
+} from './observability';
