@@ -68,6 +68,23 @@ describe('toAlertmanagerConfig', () => {
     expect(checkConfig(yaml)).toBe('');
   });
 
+  it("sends a webhook's bearer token from a file, as alertRoutes' webhook expects", () => {
+    const tokenFile = join(mkdtempSync(join(tmpdir(), 'obs-am-token-')), 'token');
+    writeFileSync(tokenFile, 'admin-token\n');
+    const yaml = toAlertmanagerConfig({ receiver: 'app' }, [
+      {
+        name: 'app',
+        webhook: { url: 'http://app:8000/alerts/webhook', bearerTokenFile: tokenFile },
+      },
+    ]);
+    const config = parse(yaml) as { receivers: { webhook_configs: Record<string, unknown>[] }[] };
+    expect(config.receivers[0]!.webhook_configs[0]).toMatchObject({
+      http_config: { authorization: { type: 'Bearer', credentials_file: tokenFile } },
+    });
+    if (!amtool && missing('amtool')) return;
+    expect(checkConfig(yaml)).toBe('');
+  });
+
   it('is refused by amtool when broken (the check can fail), and refuses unknown receivers itself', () => {
     expect(() => toAlertmanagerConfig({ receiver: 'nobody' }, receivers)).toThrow(
       expect.objectContaining({ option: 'routes' }),

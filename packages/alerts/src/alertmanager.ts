@@ -85,7 +85,15 @@ export interface Route {
 
 /** Receivers, one integration each (more may be added to the YAML by hand). */
 export type Receiver =
-  | { name: string; webhook: { url: string; sendResolved?: boolean } }
+  | {
+      name: string;
+      webhook: {
+        url: string;
+        sendResolved?: boolean;
+        /** A file holding a bearer token for the receiver (e.g. `alertRoutes`' token). */
+        bearerTokenFile?: string;
+      };
+    }
   | { name: string; slack: { apiUrl: string; channel: string; title?: string; text?: string } }
   | { name: string; pagerduty: { routingKey: string } }
   | { name: string; email: { to: string; from: string; smarthost: string; requireTls?: boolean } };
@@ -119,7 +127,20 @@ function receiverYaml(receiver: Receiver): Record<string, unknown> {
     return {
       name: receiver.name,
       webhook_configs: [
-        { url: receiver.webhook.url, send_resolved: receiver.webhook.sendResolved ?? true },
+        {
+          url: receiver.webhook.url,
+          send_resolved: receiver.webhook.sendResolved ?? true,
+          ...(receiver.webhook.bearerTokenFile
+            ? {
+                http_config: {
+                  authorization: {
+                    type: 'Bearer',
+                    credentials_file: receiver.webhook.bearerTokenFile,
+                  },
+                },
+              }
+            : {}),
+        },
       ],
     };
   if ('slack' in receiver)

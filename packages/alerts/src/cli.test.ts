@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
@@ -42,6 +42,20 @@ describe('obs-alerts export', () => {
       'rules.test.yml',
       'rules.yml',
     ]);
+  });
+
+  it('takes a config compiled from ESM to CommonJS (exports.default), as tsc and swc write it', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'obs-cli-'));
+    const config = join(base, 'alerts.config.cjs');
+    writeFileSync(
+      config,
+      `Object.defineProperty(exports, '__esModule', { value: true }); exports.helper = 1; exports.default = { groupName: 'compiled', route: { receiver: 'team' }, receivers: [{ name: 'team', webhook: { url: 'http://127.0.0.1:3000/alerts/webhook' } }] };`,
+    );
+    const { io, err } = capture();
+    expect(await runCli(['export', '--out', join(base, 'out'), '--config', config], io)).toBe(0);
+    expect(err).toEqual([]);
+    expect(readFileSync(join(base, 'out', 'rules.yml'), 'utf8')).toContain('name: compiled');
+    expect(readdirSync(join(base, 'out'))).toContain('alertmanager.yml');
   });
 
   it('answers bad usage with exit code 2 and the usage, and a broken config with 1', async () => {

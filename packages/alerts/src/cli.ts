@@ -60,6 +60,10 @@ export async function runCli(
     try {
       const mod = (await import(pathToFileURL(file).href)) as { default?: AlertsConfig };
       config = mod.default ?? (mod as AlertsConfig);
+      // CommonJS compiled from ESM (`exports.default = …`, as tsc and swc write it) arrives with
+      // its whole exports object as the default.
+      const compiled = config as AlertsConfig & { __esModule?: boolean; default?: AlertsConfig };
+      if (compiled.__esModule && compiled.default) config = compiled.default;
     } catch (err) {
       io.err(
         `obs-alerts: cannot load ${options.config}: ${err instanceof Error ? err.message : String(err)}`,
