@@ -15,6 +15,7 @@ import { createMetrics } from '@obs/metrics';
 import { httpMetrics, metricsHandler } from '@obs/metrics/hono';
 import { initTracing } from '@obs/tracing';
 import { tracing as traceRequests } from '@obs/tracing/hono';
+import { alertRules } from './alert-rules';
 import { appMetrics } from './app-metrics';
 import type { Config } from './config';
 import type { Storage } from './storage';
@@ -43,8 +44,7 @@ export function createObservability(config: Config, { db, repo, cache }: Storage
   });
 
   const health = checks.createHealth({ service, onResult: (name, r) => m.health(name, r.status) });
-  const database = checks.sqlCheck(() => repo.ping());
-  health.register('database', database); // critical (the default): no database, not ready
+  health.register('database', checks.sqlCheck(repo.ping)); // critical: no database, not ready
   const optional = { critical: false, cacheMs: 5000 };
   if (cache.kind === 'redis') health.register('redis', checks.redisCheck(cache), optional);
   if (config.MAIN_APP_URL)
@@ -62,7 +62,7 @@ export function createObservability(config: Config, { db, repo, cache }: Storage
   ];
   const alerts = alerting.createAlertEngine({
     source: alerting.registrySource(metrics.registry),
-    rules: alerting.standardRules({ job: config.SERVICE_NAME, minIdleConnections: 1 }),
+    rules: alertRules(config.SERVICE_NAME), // also exported to Prometheus (monitoring/alerts)
     intervalMs: config.ALERT_INTERVAL_MS,
     notifiers,
     store: repo.alertStore<alerting.Alert>(),

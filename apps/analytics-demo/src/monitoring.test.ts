@@ -1,0 +1,120 @@
+// monitoring/ at the repository root: the rule files and Alertmanager config are generated from
+// src/alert-rules.ts and committed; this fails when they drift from what the export writes, and
+// checks every file with the real tools (promtool, amtool; CI installs both).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { runCli } from '@obs/alerts/cli';
+import { parse } from 'yaml';
+import { notInstalled } from '../../../scripts/real-servers';
+
+const MONITORING = resolve(__dirname, '../../../monitoring');
+const installed = (tool: string) => spawnSync(tool, ['--version']).status === 0;
+const run = (tool: string, args: string[], cwd = MONITORING) => {
+  const res = spawnSync(tool, args, { cwd, encoding: 'utf8', timeout: 60_000 });
+  return { ok: res.status === 0, output: `${res.stdout}${res.stderr}` };
+};
+
+describe('monitoring/', () => {
+  it('holds exactly what the export writes from src/alert-rules.ts', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'analytics-export-'));
+    const messages: string[] = [];
+    const code = await runCli(
+      ['export', '--out', out, '--config', join(__dirname, 'alert-rules.ts')],
+      { out: (s) => messages.push(s), err: (s) => messages.push(s) },
+    );
+    expect({ code, messages }).toMatchObject({ code: 0 });
+    for (const file of readdirSync(out))
+      expect({ file, text: readFileSync(join(MONITORING, 'alerts', file), 'utf8') }).toEqual({
+        file,
+        text: readFileSync(join(out, file), 'utf8'),
+      });
+    expect(readdirSync(join(MONITORING, 'alerts')).sort()).toEqual(readdirSync(out).sort());
+  });
+
+  it('has rules promtool accepts, whose unit tests pass, and a Prometheus config that loads them', () => {
+    if (!installed('promtool')) {
+      notInstalled('promtool');
+      return;
+    }
+    for (const args of [
+      ['check', 'rules', 'alerts/rules.yml'],
+      ['test', 'rules', 'alerts/rules.test.yml'],
+      ['check', 'config', 'prometheus.yml'],
+    ]) {
+      const result = run('promtool', args);
+      expect({ args, ...result }).toMatchObject({ ok: true });
+    }
+  });
+
+  it('has an Alertmanager config amtool accepts, routing to the demo with its admin token', () => {
+    const config = parse(readFileSync(join(MONITORING, 'alerts/alertmanager.yml'), 'utf8')) as {
+      receivers: {
+        webhook_configs: {
+          url: string;
+          http_config: { authorization: { credentials_file: string } };
+        }[];
+      }[];
+    };
+    const webhook = config.receivers[0]!.webhook_configs[0]!;
+    expect(webhook.url).toBe('http://analytics:8000/alerts/webhook');
+    expect(webhook.http_config.authorization.credentials_file).toBe(
+      '/etc/alertmanager/admin-token',
+    );
+    if (!installed('amtool')) {
+      notInstalled('amtool');
+      return;
+    }
+    const result = run('amtool', ['check-config', 'alerts/alertmanager.yml']);
+    expect(result).toMatchObject({ ok: true });
+  });
+
+  it('wires docker-compose.yml to files that exist and services that exist', () => {
+    const compose = parse(readFileSync(join(MONITORING, 'docker-compose.yml'), 'utf8')) as {
+      services: Record<string, { volumes?: string[]; environment?: Record<string, string> }>;
+    };
+    const services = Object.keys(compose.services);
+    expect(services.sort()).toEqual(
+      [
+        'alertmanager',
+        'analytics',
+        'grafana',
+        'loki',
+        'otel-collector',
+        'prometheus',
+        'tempo',
+      ].sort(),
+    );
+    for (const [name, service] of Object.entries(compose.services))
+      for (const volume of service.volumes ?? []) {
+        const source = volume.split(':')[0]!;
+        expect({ name, source, exists: existsSync(resolve(MONITORING, source)) }).toEqual({
+          name,
+          source,
+          exists: true,
+        });
+      }
+    // Every URL the demo is given names a service of the stack.
+    const env = compose.services.analytics!.environment!;
+    for (const url of [env.OTEL_EXPORTER_OTLP_ENDPOINT, env.LOKI_URL])
+      expect(services).toContain(new URL(url!).hostname);
+    // The token Alertmanager sends is the one the demo checks.
+    const token = readFileSync(join(MONITORING, 'alertmanager/admin-token'), 'utf8').trim();
+    expect(env.ADMIN_TOKEN).toBe(`\${ADMIN_TOKEN:-${token}}`);
+    // Prometheus scrapes the demo's service, and Grafana's data sources name the stack's services.
+    const prometheus = parse(readFileSync(join(MONITORING, 'prometheus.yml'), 'utf8')) as {
+      scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+    };
+    expect(prometheus.scrape_configs[0]).toMatchObject({
+      job_name: 'analytics',
+      static_configs: [{ targets: ['analytics:8000'] }],
+    });
+    const grafana = parse(
+      readFileSync(join(MONITORING, 'grafana/provisioning/datasources/datasources.yml'), 'utf8'),
+    ) as { datasources: { url: string }[] };
+    for (const source of grafana.datasources)
+      expect(services).toContain(new URL(source.url).hostname);
+  });
+});
