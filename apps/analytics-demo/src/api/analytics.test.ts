@@ -159,6 +159,15 @@ describe('analytics', () => {
     );
     expect(empty.status).toBe(422);
     expect(((await empty.json()) as { errors: { path: string }[] }).errors[0]!.path).toBe('from');
+    const impossible = await t.request(
+      'GET',
+      '/api/v1/workspaces/stats/analytics?from=2026-13-45T00:00:00Z',
+      { token: key },
+    );
+    expect(impossible.status).toBe(422);
+    expect(((await impossible.json()) as { errors: { path: string }[] }).errors[0]!.path).toBe(
+      'from',
+    );
     const grouping = await t.request('GET', '/api/v1/workspaces/stats/analytics?group_by=hour', {
       token: key,
     });

@@ -82,6 +82,12 @@ describe('event ingestion', () => {
     ['fractional credits', { credits: 1.5 }, 'events.1.credits'],
     ['a timestamp that is not ISO 8601', { occurred_at: 'yesterday' }, 'events.1.occurred_at'],
     [
+      'a timestamp without a time zone',
+      { occurred_at: '2026-11-20T10:00:00' },
+      'events.1.occurred_at',
+    ],
+    ['a day that does not exist', { occurred_at: '2026-02-29T10:00:00Z' }, 'events.1.occurred_at'],
+    [
       'a timestamp far in the future',
       { occurred_at: '2999-01-01T00:00:00Z' },
       'events.1.occurred_at',
@@ -99,6 +105,14 @@ describe('event ingestion', () => {
     const problem = (await res.json()) as { errors: { path: string }[] };
     expect(problem.errors.map((e) => e.path)).toContain(path);
     expect(await stored()).toBe(before);
+  });
+
+  it('accepts any time zone offset and leap days', async () => {
+    const res = await ingest([
+      usageEvent({ id: 'tz-1', occurred_at: '2026-11-20T10:00:00+05:30' }),
+      usageEvent({ id: 'tz-2', occurred_at: '2024-02-29T23:59:59.123Z' }),
+    ]);
+    expect(await res.json()).toMatchObject({ accepted: 2 });
   });
 
   it('rejects an empty batch with 422', async () => {

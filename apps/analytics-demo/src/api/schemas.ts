@@ -8,8 +8,30 @@ const slug = (example: string) =>
     .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected lowercase letters, digits, - and _ (1–63)')
     .openapi({ example });
 const identifier = (example: string) => z.string().min(1).max(128).openapi({ example });
+/**
+ * An ISO 8601 instant with its zone (`Z` or `±hh:mm`), on a real calendar day. Checked with a
+ * short pattern and the calendar rather than zod's exhaustive date-time pattern, which cost half
+ * of the validation of a 500-event batch.
+ */
+const ISO_INSTANT =
+  /^(\d{4})-(\d\d)-(\d\d)T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,9})?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
+function isRealInstant(value: string): boolean {
+  const m = ISO_INSTANT.exec(value);
+  if (!m) return false;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  return (
+    day >= 1 && month >= 1 && month <= 12 && day <= new Date(Date.UTC(year, month, 0)).getUTCDate()
+  );
+}
 const instant = (example: string) =>
-  z.iso.datetime({ offset: true }).openapi({ example, description: 'ISO 8601 date-time' });
+  z
+    .string()
+    .max(40)
+    .refine(
+      isRealInstant,
+      'expected an ISO 8601 date-time with a time zone, e.g. 2026-11-22T10:00:00Z',
+    )
+    .openapi({ example, format: 'date-time', description: 'ISO 8601 date-time' });
 
 export const ProblemSchema = z
   .object({
