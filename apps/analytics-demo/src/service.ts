@@ -2,11 +2,11 @@
 // `createService` does no I/O beyond opening storage, so tests build it and call `app.request`.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
-import { swaggerUI } from '@hono/swagger-ui';
 import { getContext } from '@obs/core';
 import { payloadTooLarge } from '@obs/errors';
 import { errorHandler, notFoundHandler } from '@obs/errors/hono';
 import { authenticate, type AuthFailureReason } from './api/auth';
+import { docsRoutes } from './api/docs';
 import { registerApi, type ApiEnv } from './api/routes';
 import type { Config } from './config';
 import { AnalyticsService } from './domain/analytics';
@@ -93,7 +93,7 @@ export async function createService(
       description: 'Usage events, credits and analytics per workspace, observed with @obs.',
     },
   });
-  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  docsRoutes(app, '/openapi.json');
   app.get('/', (c) =>
     c.json({
       service: config.SERVICE_NAME,
