@@ -124,6 +124,8 @@ export async function drive(
             ...request.headers,
           },
           body: request.body,
+          // A hung request must not keep the run past its deadline.
+          signal: AbortSignal.timeout(Math.max(1000, deadline - performance.now() + 5000)),
         });
         await res.arrayBuffer();
         stats.byStatus.set(res.status, (stats.byStatus.get(res.status) ?? 0) + 1);

@@ -3,8 +3,12 @@
 // Prometheus rules, promtool tests and an Alertmanager config into monitoring/alerts/ (this
 // module is the export's --config).
 import {
+  below,
+  defineRule,
   standardRules,
   STANDARD_RULE_CASES,
+  sum,
+  value,
   type Receiver,
   type Route,
   type RuleTestCase,
@@ -14,16 +18,30 @@ import {
 export const JOB = 'analytics';
 
 /**
- * Seed 000's rules with the demo's thresholds. The pool alarm fires when no connection is free
- * (`database_connections{state="idle"}` counts connections a query gets without waiting).
+ * Seed 000's rules, with one change: the pool alarm watches the connections a query can get
+ * without waiting (`state="available"`: idle ones, plus those the pool may still open), because
+ * pg opens connections lazily and a quiet pool has no idle ones at all.
  */
 export function alertRules(job = JOB) {
-  return standardRules({ job, minIdleConnections: 1 });
+  return [
+    ...standardRules({ job }).filter((rule) => rule.name !== 'DatabaseConnectionPoolExhausted'),
+    defineRule({
+      name: 'DatabaseConnectionPoolExhausted',
+      query: sum(value('database_connections', { state: 'available' })),
+      condition: below(1),
+      for: '2m',
+      severity: 'critical',
+      annotations: {
+        summary: 'Database connection pool exhausted',
+        description: 'No database connection free: queries are waiting for one',
+      },
+    }),
+  ];
 }
 
 const cases: RuleTestCase[] = STANDARD_RULE_CASES.map((c) =>
   c.alert === 'DatabaseConnectionPoolExhausted'
-    ? { ...c, series: { 'database_connections{state="idle"}': '0x30' }, fires: { value: 0 } }
+    ? { ...c, series: { 'database_connections{state="available"}': '0x30' }, fires: { value: 0 } }
     : c,
 );
 

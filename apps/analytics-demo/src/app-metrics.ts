@@ -30,13 +30,15 @@ export function appMetrics(metrics: Metrics, pool: () => PoolState, counts: Coun
   });
   metrics.gauge({
     name: 'database_connections',
-    help: 'Database pool: connections open (total), in use (active), free for a query without waiting (idle: open and idle, or still to be opened under max), callers waiting',
+    help: 'Database pool: connections open (total), in use (active), open and unused (idle), the most it opens (max), free for a query without waiting (available: idle, or not opened yet under max), callers waiting',
     labelNames: ['state'],
     collect() {
       const p = pool();
       this.set({ state: 'total' }, p.total);
       this.set({ state: 'active' }, p.active);
-      this.set({ state: 'idle' }, p.max - p.active);
+      this.set({ state: 'idle' }, p.idle);
+      this.set({ state: 'max' }, p.max);
+      this.set({ state: 'available' }, p.idle + p.max - p.total);
       this.set({ state: 'waiting' }, p.waiting);
     },
   });
@@ -75,7 +77,7 @@ export function appMetrics(metrics: Metrics, pool: () => PoolState, counts: Coun
     }),
     cacheOperations: metrics.counter({
       name: 'cache_operations_total',
-      help: 'Cache operations by outcome (get: hit/miss/error; set, invalidate: ok/error)',
+      help: 'Cache operations by outcome (get: hit/miss/error; set: ok/error)',
       labelNames: ['operation', 'result'],
     }),
     jobs: metrics.counter({

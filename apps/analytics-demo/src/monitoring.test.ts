@@ -73,7 +73,16 @@ describe('monitoring/', () => {
 
   it('wires docker-compose.yml to files that exist and services that exist', () => {
     const compose = parse(readFileSync(join(MONITORING, 'docker-compose.yml'), 'utf8')) as {
-      services: Record<string, { volumes?: string[]; environment?: Record<string, string> }>;
+      services: Record<
+        string,
+        {
+          volumes?: string[];
+          ports?: string[];
+          configs?: unknown[];
+          environment?: Record<string, string>;
+        }
+      >;
+      configs: Record<string, { content: string }>;
     };
     const services = Object.keys(compose.services);
     expect(services.sort()).toEqual(
@@ -100,9 +109,16 @@ describe('monitoring/', () => {
     const env = compose.services.analytics!.environment!;
     for (const url of [env.OTEL_EXPORTER_OTLP_ENDPOINT, env.LOKI_URL])
       expect(services).toContain(new URL(url!).hostname);
-    // The token Alertmanager sends is the one the demo checks.
-    const token = readFileSync(join(MONITORING, 'alertmanager/admin-token'), 'utf8').trim();
-    expect(env.ADMIN_TOKEN).toBe(`\${ADMIN_TOKEN:-${token}}`);
+    // The token Alertmanager sends is the one the demo checks: both from ADMIN_TOKEN, required.
+    expect(env.ADMIN_TOKEN).toMatch(/^\$\{ADMIN_TOKEN:\?/);
+    expect(compose.configs['admin-token']!.content).toBe(env.ADMIN_TOKEN);
+    expect(compose.services.alertmanager!.configs).toEqual([
+      { source: 'admin-token', target: '/etc/alertmanager/admin-token' },
+    ]);
+    // Nothing is published beyond this machine.
+    for (const [name, service] of Object.entries(compose.services))
+      for (const port of service.ports ?? [])
+        expect({ name, port }).toEqual({ name, port: expect.stringMatching(/^127\.0\.0\.1:/) });
     // Prometheus scrapes the demo's service, and Grafana's data sources name the stack's services.
     const prometheus = parse(readFileSync(join(MONITORING, 'prometheus.yml'), 'utf8')) as {
       scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];

@@ -50,6 +50,18 @@ describe('the assembled observability', () => {
     expect(JSON.stringify(await failed.json())).not.toMatch(/\bat .*\.ts:\d+/);
   });
 
+  it('honours X-Fault only for authenticated callers', async () => {
+    const anonymous = await t.request('GET', '/api/v1/workspaces/acme/credits', {
+      headers: { 'x-fault': 'error' },
+    });
+    expect(anonymous.status).toBe(401);
+    const slow = await t.request('GET', '/api/v1/workspaces/acme/credits', {
+      token: key,
+      headers: { 'x-fault': 'delay=99999' },
+    });
+    expect(slow.status).toBe(200); // over the 10 s cap: not a fault at all
+  });
+
   it('shows route templates and the business metrics in /metrics after traffic', async () => {
     await t.request('POST', '/api/v1/workspaces/acme/events', {
       token: key,
@@ -65,6 +77,7 @@ describe('the assembled observability', () => {
       'analytics_active_users{workspace_id="acme"',
       'analytics_credits_consumed_total{workspace_id="acme",agent_id="bot-a"',
       'database_connections{state="idle"',
+      'database_connections{state="available"',
       'cache_operations_total{operation="get",result=',
       'background_jobs_total{job_type="rollup",status="success"',
       'auth_failures_total{reason="missing_credentials"',

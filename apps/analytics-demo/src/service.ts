@@ -1,7 +1,8 @@
 // The service assembled: storage, observability, the domain and the HTTP API on one Hono app.
 // `createService` does no I/O beyond opening storage, so tests build it and call `app.request`.
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import { routeTemplate } from '@obs/core/hono';
 import { getContext } from '@obs/core';
 import { payloadTooLarge } from '@obs/errors';
 import { errorHandler, notFoundHandler } from '@obs/errors/hono';
@@ -18,7 +19,7 @@ import { openStorage, type Storage } from './storage';
 function injectFaults(): MiddlewareHandler {
   return async (c, next) => {
     const fault = c.req.header('x-fault');
-    const delay = fault && /^delay=(\d{1,5})$/.exec(fault);
+    const delay = fault && /^delay=(\d{1,4}|10000)$/.exec(fault);
     if (delay) await new Promise((resolve) => setTimeout(resolve, Number(delay[1])));
     if (fault === 'error') throw new Error('injected fault (X-Fault: error)');
     await next();
@@ -104,18 +105,16 @@ export async function createService(
     }),
   );
 
-  const onAuthFailure = (
-    reason: AuthFailureReason,
-    c: { req: { method: string; path: string } },
-    detail: Record<string, string>,
-  ) => {
+  const onAuthFailure = (reason: AuthFailureReason, c: Context, detail: Record<string, string>) => {
     const ctx = getContext();
     obs.m.authFailures.inc({ reason });
     obs.logger.warn('authentication failed', { reason, ...detail });
+    // The route template, not the raw path: bounded records, whatever a caller sends.
+    const route = routeTemplate(c) ?? 'unmatched';
     obs.audit.audit({
       actor: ctx?.userId ?? `ip:${ctx?.clientIp ?? 'unknown'}`,
-      action: `${c.req.method} ${c.req.path}`,
-      resource: detail.workspace_id ? `workspace:${detail.workspace_id}` : c.req.path,
+      action: `${c.req.method} ${route}`,
+      resource: detail.workspace_id ? `workspace:${detail.workspace_id}` : route,
       outcome: reason === 'forbidden' ? 'denied' : 'failure',
       reason,
       request_id: ctx?.requestId,
@@ -123,13 +122,14 @@ export async function createService(
       ...detail,
     });
   };
-  // Chaos for demos and the fault tests: with FAULT_INJECTION on, `X-Fault: error` fails the
-  // request (a 500 counted on its route, nothing stored) and `X-Fault: delay=250` slows it.
-  if (config.FAULT_INJECTION) app.use('/api/v1/*', injectFaults());
   app.use(
     '/api/v1/*',
     authenticate({ repo, adminToken: config.adminToken, onFailure: onAuthFailure }),
   );
+  // Chaos for demos and the fault tests, for authenticated callers only: with FAULT_INJECTION on,
+  // `X-Fault: error` fails the request (a 500 on its route, nothing stored) and
+  // `X-Fault: delay=250` slows it (at most 10 s).
+  if (config.FAULT_INJECTION) app.use('/api/v1/*', injectFaults());
   registerApi(app, {
     repo,
     analytics,

@@ -97,6 +97,9 @@ describe('event ingestion', () => {
     ['oversized properties', { properties: { blob: 'x'.repeat(9000) } }, 'events.1.properties'],
     ['properties that are not an object', { properties: [1, 2] }, 'events.1.properties'],
     ['an id used twice in the batch', { id: 'twin' }, 'events.1.id'],
+    ['a NUL character in an id', { id: 'evt\u0000x' }, 'events.1.id'],
+    ['a lone surrogate in a user id', { user_id: 'user\ud800' }, 'events.1.user_id'],
+    ['a newline in a user id', { user_id: 'user\n2' }, 'events.1.user_id'],
   ])('rejects the whole batch with 422 for %s, naming the event', async (_kind, change, path) => {
     const before = await stored();
     const res = await ingest([usageEvent({ id: 'twin' }), usageEvent(change), usageEvent()]);

@@ -226,7 +226,6 @@ export function registerApi(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
         byAgent.set(e.agent_id, (byAgent.get(e.agent_id) ?? 0) + e.credits);
       }
       for (const [agentId, sum] of byAgent) deps.onCredits(workspaceId, agentId, sum);
-      if (result.accepted.length > 0) await deps.analytics.invalidate(workspaceId);
       return c.json(
         { accepted: result.accepted.length, duplicates: result.duplicates, credits },
         200,

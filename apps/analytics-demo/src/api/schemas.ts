@@ -7,7 +7,23 @@ const slug = (example: string) =>
     .string()
     .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected lowercase letters, digits, - and _ (1–63)')
     .openapi({ example });
-const identifier = (example: string) => z.string().min(1).max(128).openapi({ example });
+/** Control characters (NUL among them, which PostgreSQL refuses in text); newlines and tabs where allowed. */
+/* eslint-disable no-control-regex -- matching control characters is the point */
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const CONTROL_BUT_WHITESPACE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+/* eslint-enable no-control-regex */
+/**
+ * Text stored as it was sent: well-formed Unicode (a lone surrogate would be stored as U+FFFD,
+ * so two different ids could become one) and no control characters.
+ */
+const text = (min: number, max: number, control = CONTROL) =>
+  z
+    .string()
+    .min(min)
+    .max(max)
+    .refine((v) => v.isWellFormed(), 'must be well-formed Unicode (no lone surrogates)')
+    .refine((v) => !control.test(v), 'must not contain control characters');
+const identifier = (example: string) => text(1, 128).openapi({ example });
 /**
  * An ISO 8601 instant with its zone (`Z` or `±hh:mm`), on a real calendar day. Checked with a
  * short pattern and the calendar rather than zod's exhaustive date-time pattern, which cost half
@@ -55,7 +71,7 @@ export const WorkspaceIdParams = z.object({
 export const WorkspaceCreateSchema = z
   .object({
     id: slug('acme'),
-    name: z.string().min(1).max(200).openapi({ example: 'Acme Inc.' }),
+    name: text(1, 200).openapi({ example: 'Acme Inc.' }),
     owner_user_id: identifier('user-1').default('owner'),
   })
   .openapi('WorkspaceCreate');
@@ -85,8 +101,8 @@ export const WorkspaceListSchema = z
 export const AgentCreateSchema = z
   .object({
     id: slug('support-bot'),
-    name: z.string().min(1).max(200).openapi({ example: 'Support bot' }),
-    description: z.string().max(2000).optional(),
+    name: text(1, 200).openapi({ example: 'Support bot' }),
+    description: text(0, 2000, CONTROL_BUT_WHITESPACE).optional(),
   })
   .openapi('AgentCreate');
 

@@ -88,7 +88,7 @@ describe('workspaces', () => {
       headers: { authorization: `Bearer ${ADMIN}` },
       body: 'id=x',
     });
-    expect([400, 415]).toContain(untyped.status);
+    expect(untyped.status).toBe(415);
     expect(untyped.headers.get('content-type')).toContain('application/problem+json');
   });
 });
@@ -103,6 +103,21 @@ describe('agents', () => {
     const list = await t.request('GET', '/api/v1/workspaces/acme/agents', { token: acmeKey });
     const { items } = (await list.json()) as { items: { id: string }[] };
     expect(items.map((a) => a.id)).toEqual(['bot-a', 'bot-b', 'summarizer']);
+  });
+
+  it('reject names with control characters or broken Unicode, and keep newlines in descriptions', async () => {
+    for (const name of ['bad\u0000name', 'bad\udc00name', 'tab\tname']) {
+      const res = await t.request('POST', '/api/v1/workspaces/acme/agents', {
+        token: acmeKey,
+        body: { id: 'named', name },
+      });
+      expect({ name, status: res.status }).toEqual({ name, status: 422 });
+    }
+    const res = await t.request('POST', '/api/v1/workspaces/acme/agents', {
+      token: acmeKey,
+      body: { id: 'described', name: 'Described', description: 'line one\nline two\tand a tab' },
+    });
+    expect(res.status).toBe(201);
   });
 
   it('answer 409 for an agent id the workspace has', async () => {
@@ -185,7 +200,7 @@ describe('authentication', () => {
       .map((line) => JSON.parse(line) as Record<string, unknown>);
     const record = records.find((r) => r.request_id === requestId);
     expect(record).toMatchObject({
-      action: 'GET /api/v1/workspaces/acme/credits',
+      action: 'GET /api/v1/workspaces/:workspaceId/credits',
       outcome: 'failure',
       reason: 'invalid_credentials',
     });

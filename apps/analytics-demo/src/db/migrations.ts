@@ -59,6 +59,16 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
     )`,
     `CREATE INDEX alerts_by_time ON alerts (updated_at)`,
   ],
+  [
+    // Bumped with every ingest that stores something: the analytics cache keys on it, so no
+    // cached answer outlives the data it was computed from (not even when the cache is down).
+    `ALTER TABLE workspaces ADD COLUMN data_version BIGINT NOT NULL DEFAULT 0`,
+    // The rollup finds the days that received events, then rebuilds each one.
+    `CREATE INDEX events_by_received ON events (received_at)`,
+    `CREATE INDEX events_by_day ON events (workspace_id, day)`,
+    // Where background jobs resume (the rollup's watermark survives restarts).
+    `CREATE TABLE job_state (name TEXT PRIMARY KEY, value BIGINT NOT NULL)`,
+  ],
 ];
 
 /** Applies the migrations not applied yet; returns how many ran. */
@@ -74,14 +84,21 @@ export async function migrate(db: Db): Promise<number> {
   for (const [index, statements] of MIGRATIONS.entries()) {
     const version = index + 1;
     if (applied.has(version)) continue;
-    await db.transaction(async (tx) => {
+    const ranHere = await db.transaction(async (tx) => {
+      // Instances starting together on one PostgreSQL take turns; the later ones find it done.
+      if (db.dialect === 'postgres') {
+        await tx.query('SELECT pg_advisory_xact_lock(7261001)');
+        const done = await tx.query('SELECT 1 FROM schema_migrations WHERE version = ?', [version]);
+        if (done.length > 0) return false;
+      }
       for (const sql of statements) await tx.execute(sql);
       await tx.execute('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)', [
         version,
         Date.now(),
       ]);
+      return true;
     });
-    ran++;
+    if (ranHere) ran++;
   }
   return ran;
 }

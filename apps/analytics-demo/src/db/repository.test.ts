@@ -200,6 +200,33 @@ describe.each(backends)('the repository on %s', (name, open) => {
     expect(await repo.rollup(Date.now() + DAY)).toEqual({ days: 0, rows: 0 });
   });
 
+  test("bumps the workspace's data version only when a batch stores something", async () => {
+    const before = (await repo.dataVersion('globex'))!;
+    await repo.insertEvents('globex', [event('v-1', 'u1', 'bot-a', 'chat', 1, T0)]);
+    expect(await repo.dataVersion('globex')).toBe(before + 1);
+    await repo.insertEvents('globex', [event('v-1', 'u1', 'bot-a', 'chat', 1, T0)]);
+    expect(await repo.dataVersion('globex')).toBe(before + 1);
+    expect(await repo.dataVersion('nobody')).toBeUndefined();
+  });
+
+  test('keeps job positions', async () => {
+    expect(await repo.jobState('test.position')).toBeUndefined();
+    await repo.setJobState('test.position', 42);
+    await repo.setJobState('test.position', 1_795_000_000_000);
+    expect(await repo.jobState('test.position')).toBe(1_795_000_000_000);
+  });
+
+  test('runs two rollups of the same days at once without conflict, and both agree', async () => {
+    for (let round = 0; round < 5; round++) {
+      const [a, b] = await Promise.all([repo.rollup(0), repo.rollup(0)]);
+      expect(a.days).toBe(b.days);
+    }
+    const rollups = await repo.dailyRollups('acme');
+    expect(new Set(rollups.map((r) => `${r.day}/${r.agent_id}/${r.type}`)).size).toBe(
+      rollups.length,
+    );
+  });
+
   test('keeps alerts, updating each by id, newest change first', async () => {
     await repo.saveAlert(
       { id: 'a1', name: 'HighErrorRate', state: 'firing', severity: 'critical' },

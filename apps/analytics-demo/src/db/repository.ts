@@ -219,8 +219,33 @@ export class Repository {
         );
         for (const row of rows) inserted.add(row.id);
       }
+      if (inserted.size > 0)
+        await tx.execute('UPDATE workspaces SET data_version = data_version + 1 WHERE id = ?', [
+          workspaceId,
+        ]);
       return events.filter((e) => inserted.has(e.id));
     });
+  }
+
+  /** Changes with every ingest that stores events: what cached analytics are keyed on. */
+  async dataVersion(workspaceId: string): Promise<number | undefined> {
+    const [row] = await this.db.query('SELECT data_version FROM workspaces WHERE id = ?', [
+      workspaceId,
+    ]);
+    return row && Number(row.data_version);
+  }
+
+  /** A background job's saved position (undefined before its first run). */
+  async jobState(name: string): Promise<number | undefined> {
+    const [row] = await this.db.query('SELECT value FROM job_state WHERE name = ?', [name]);
+    return row && Number(row.value);
+  }
+
+  async setJobState(name: string, value: number): Promise<void> {
+    await this.db.execute(
+      'INSERT INTO job_state (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
+      [name, value],
+    );
   }
 
   /** Seed 000's `calculate_analytics`: events, credits and distinct users in [from, to), grouped. */
@@ -301,6 +326,9 @@ export class Repository {
     let rows = 0;
     for (const { workspace_id, day } of touched) {
       rows += await this.db.transaction(async (tx) => {
+        // Two instances rolling up the same day on one PostgreSQL take turns.
+        if (this.db.dialect === 'postgres')
+          await tx.query('SELECT pg_advisory_xact_lock(hashtext(?))', [`${workspace_id}/${day}`]);
         await tx.execute('DELETE FROM daily_rollups WHERE workspace_id = ? AND day = ?', [
           workspace_id,
           day,

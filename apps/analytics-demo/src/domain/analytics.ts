@@ -1,7 +1,7 @@
 // Seed 000's analytics queries. `calculateAnalytics` is traced (`@Traced`, seed 000's
-// `trace_operation`) and cached: each workspace's entries sit under a version token that new events
-// replace, so a query after an ingest never sees the old answer and nothing needs deleting.
-import { randomBytes } from 'node:crypto';
+// `trace_operation`) and cached under the workspace's data version, which every ingest that
+// stores events bumps in the same transaction: a cached answer never outlives its data, whether
+// or not the cache is reachable when events arrive, and nothing needs deleting.
 import { setAttributes, traceCache, Traced } from '@obs/tracing';
 import type { Cache } from '../cache/cache';
 import type { Analytics, GroupBy, Repository } from '../db/repository';
@@ -15,9 +15,6 @@ export interface AnalyticsQuery {
   to: number;
   group_by: GroupBy;
 }
-
-const VERSION_TTL_SECONDS = 86_400;
-const newVersion = () => randomBytes(6).toString('base64url');
 
 export class AnalyticsService {
   constructor(
@@ -33,61 +30,41 @@ export class AnalyticsService {
     query: AnalyticsQuery,
   ): Promise<{ analytics: Analytics; cached: boolean }> {
     setAttributes({ 'workspace.id': workspaceId, 'analytics.group_by': query.group_by });
-    const version = await this.version(workspaceId);
-    const key =
-      version === undefined
-        ? undefined
-        : `analytics:${workspaceId}:${version}:${query.from}:${query.to}:${query.group_by}`;
-    const hit = key === undefined ? undefined : await this.get(key);
+    const version = (await this.repo.dataVersion(workspaceId)) ?? 0;
+    const key = `analytics:${workspaceId}:${version}:${query.from}:${query.to}:${query.group_by}`;
+    const hit = await this.get(key);
     if (hit !== undefined) {
       setAttributes({ 'analytics.cached': true });
       return { analytics: JSON.parse(hit) as Analytics, cached: true };
     }
     const analytics = await this.repo.analytics(workspaceId, query.from, query.to, query.group_by);
-    if (key !== undefined) await this.set(key, JSON.stringify(analytics), this.ttlSeconds);
+    await this.set(key, JSON.stringify(analytics), this.ttlSeconds);
     setAttributes({ 'analytics.cached': false, 'analytics.groups': analytics.groups.length });
     return { analytics, cached: false };
   }
 
-  /** After new events: later queries of the workspace miss the cache. */
-  async invalidate(workspaceId: string): Promise<void> {
-    await this.set(`version:${workspaceId}`, newVersion(), VERSION_TTL_SECONDS, 'invalidate');
-  }
-
-  /** The workspace's version token (a new one when none is cached); undefined if the cache is down. */
-  private async version(workspaceId: string): Promise<string | undefined> {
-    const key = `version:${workspaceId}`;
-    const current = await this.get(key, 'get_version');
-    if (current !== undefined) return current;
-    const fresh = newVersion();
-    return (await this.set(key, fresh, VERSION_TTL_SECONDS)) ? fresh : undefined;
-  }
-
-  /** Analytics lookups count as `get` (what the hit rate means); version lookups apart. */
-  private async get(key: string, operation = 'get'): Promise<string | undefined> {
+  private async get(key: string): Promise<string | undefined> {
     try {
       const value = await traceCache(
         { system: this.cache.kind, operation: 'get', collection: 'analytics' },
         () => this.cache.get(key),
       );
-      this.cacheOperations.inc({ operation, result: value === undefined ? 'miss' : 'hit' });
+      this.cacheOperations.inc({ operation: 'get', result: value === undefined ? 'miss' : 'hit' });
       return value;
     } catch {
-      this.cacheOperations.inc({ operation, result: 'error' });
+      this.cacheOperations.inc({ operation: 'get', result: 'error' });
       return undefined;
     }
   }
 
-  private async set(key: string, value: string, ttl: number, operation = 'set'): Promise<boolean> {
+  private async set(key: string, value: string, ttl: number): Promise<void> {
     try {
       await traceCache({ system: this.cache.kind, operation: 'set', collection: 'analytics' }, () =>
         this.cache.set(key, value, ttl),
       );
-      this.cacheOperations.inc({ operation, result: 'ok' });
-      return true;
+      this.cacheOperations.inc({ operation: 'set', result: 'ok' });
     } catch {
-      this.cacheOperations.inc({ operation, result: 'error' });
-      return false;
+      this.cacheOperations.inc({ operation: 'set', result: 'error' });
     }
   }
 }

@@ -22,17 +22,18 @@ export interface RollupMetrics {
 }
 
 /**
- * Each run starts this much before the previous one started, so an event committed while a run
- * was reading is rolled up by the next one (recomputing a day twice is harmless).
+ * Each run also covers events received this long before the previous run started, so an event
+ * whose batch committed while a run was reading is rolled up by the next one (recomputing a day
+ * twice is harmless). SQLite commits in order within a second; a PostgreSQL batch may wait 5 s
+ * for a connection and run 10 s (src/db/postgres.ts), so its overlap covers both.
  */
-export const ROLLUP_OVERLAP_MS = 1000;
+export const ROLLUP_OVERLAP_MS = { sqlite: 1000, postgres: 20_000 } as const;
+const WATERMARK = 'rollup.watermark';
 
 /** The active-user gauge counts distinct users with an event in this window. */
 export const ACTIVE_USERS_WINDOW_MS = 60 * 60 * 1000;
 
 export class RollupJob {
-  /** Events received from here on are not rolled up yet (a little overlap is harmless). */
-  private watermark = 0;
   private running: Promise<RollupResult> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly reported = new Set<string>();
@@ -82,7 +83,8 @@ export class RollupJob {
         'job rollup',
         async (span) => {
           const started = performance.now();
-          const since = this.watermark;
+          // Where the last run left off, kept in the database so a restart does not redo it all.
+          const since = (await this.repo.jobState(WATERMARK)) ?? 0;
           const startedAt = Date.now();
           try {
             const { days, rows } = await this.repo.rollup(since, startedAt);
@@ -97,7 +99,10 @@ export class RollupJob {
               this.metrics.activeUsers.set({ workspace_id: workspace }, users);
               this.reported.add(workspace);
             }
-            this.watermark = startedAt - ROLLUP_OVERLAP_MS;
+            await this.repo.setJobState(
+              WATERMARK,
+              startedAt - ROLLUP_OVERLAP_MS[this.repo.db.dialect],
+            );
             const result: RollupResult = {
               job_id: jobId,
               trigger,
