@@ -63,11 +63,14 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
     // Bumped with every ingest that stores something: the analytics cache keys on it, so no
     // cached answer outlives the data it was computed from (not even when the cache is down).
     `ALTER TABLE workspaces ADD COLUMN data_version BIGINT NOT NULL DEFAULT 0`,
-    // The rollup finds the days that received events, then rebuilds each one.
-    `CREATE INDEX events_by_received ON events (received_at)`,
-    `CREATE INDEX events_by_day ON events (workspace_id, day)`,
-    // Where background jobs resume (the rollup's watermark survives restarts).
-    `CREATE TABLE job_state (name TEXT PRIMARY KEY, value BIGINT NOT NULL)`,
+    // The days whose rollup is out of date: marked in the ingest transaction, cleared by the
+    // rollup that rebuilds them. Days stored before this table existed start out marked.
+    `CREATE TABLE dirty_days (
+      workspace_id TEXT NOT NULL,
+      day TEXT NOT NULL,
+      PRIMARY KEY (workspace_id, day)
+    )`,
+    `INSERT INTO dirty_days (workspace_id, day) SELECT DISTINCT workspace_id, day FROM events`,
   ],
 ];
 

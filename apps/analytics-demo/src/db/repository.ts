@@ -219,11 +219,18 @@ export class Repository {
         );
         for (const row of rows) inserted.add(row.id);
       }
-      if (inserted.size > 0)
+      const stored = events.filter((e) => inserted.has(e.id));
+      if (stored.length > 0) {
         await tx.execute('UPDATE workspaces SET data_version = data_version + 1 WHERE id = ?', [
           workspaceId,
         ]);
-      return events.filter((e) => inserted.has(e.id));
+        for (const day of new Set(stored.map((e) => utcDay(e.occurred_at))))
+          await tx.execute(
+            'INSERT INTO dirty_days (workspace_id, day) VALUES (?, ?) ON CONFLICT (workspace_id, day) DO NOTHING',
+            [workspaceId, day],
+          );
+      }
+      return stored;
     });
   }
 
@@ -233,19 +240,6 @@ export class Repository {
       workspaceId,
     ]);
     return row && Number(row.data_version);
-  }
-
-  /** A background job's saved position (undefined before its first run). */
-  async jobState(name: string): Promise<number | undefined> {
-    const [row] = await this.db.query('SELECT value FROM job_state WHERE name = ?', [name]);
-    return row && Number(row.value);
-  }
-
-  async setJobState(name: string, value: number): Promise<void> {
-    await this.db.execute(
-      'INSERT INTO job_state (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
-      [name, value],
-    );
   }
 
   /** Seed 000's `calculate_analytics`: events, credits and distinct users in [from, to), grouped. */
@@ -315,20 +309,26 @@ export class Repository {
   }
 
   /**
-   * Recomputes the daily rollups of every (workspace, day) that received events at or after
-   * `since`: idempotent, so a run that overlaps the previous one only repeats work.
+   * Rebuilds the daily rollups of every (workspace, day) that received events since its last
+   * rebuild, clearing each day's mark in the same transaction. An ingest committing during a
+   * rebuild marks its day again (on PostgreSQL it waits for the mark's row lock), so the next
+   * run picks it up: nothing is missed and nothing is counted twice.
    */
-  async rollup(since: number, now = Date.now()): Promise<{ days: number; rows: number }> {
-    const touched = await this.db.query<{ workspace_id: string; day: string }>(
-      'SELECT DISTINCT workspace_id, day FROM events WHERE received_at >= ?',
-      [since],
+  async rollup(now = Date.now()): Promise<{ days: number; rows: number }> {
+    const dirty = await this.db.query<{ workspace_id: string; day: string }>(
+      'SELECT workspace_id, day FROM dirty_days ORDER BY workspace_id, day',
     );
     let rows = 0;
-    for (const { workspace_id, day } of touched) {
+    for (const { workspace_id, day } of dirty) {
+      const from = Date.parse(`${day}T00:00:00Z`);
       rows += await this.db.transaction(async (tx) => {
         // Two instances rolling up the same day on one PostgreSQL take turns.
         if (this.db.dialect === 'postgres')
           await tx.query('SELECT pg_advisory_xact_lock(hashtext(?))', [`${workspace_id}/${day}`]);
+        await tx.execute('DELETE FROM dirty_days WHERE workspace_id = ? AND day = ?', [
+          workspace_id,
+          day,
+        ]);
         await tx.execute('DELETE FROM daily_rollups WHERE workspace_id = ? AND day = ?', [
           workspace_id,
           day,
@@ -336,12 +336,13 @@ export class Repository {
         return tx.execute(
           `INSERT INTO daily_rollups (workspace_id, day, agent_id, type, events, credits, users, updated_at)
            SELECT workspace_id, day, agent_id, type, COUNT(*), SUM(credits), COUNT(DISTINCT user_id), ?
-           FROM events WHERE workspace_id = ? AND day = ? GROUP BY workspace_id, day, agent_id, type`,
-          [now, workspace_id, day],
+           FROM events WHERE workspace_id = ? AND occurred_at >= ? AND occurred_at < ?
+           GROUP BY workspace_id, day, agent_id, type`,
+          [now, workspace_id, from, from + 86_400_000],
         );
       });
     }
-    return { days: touched.length, rows };
+    return { days: dirty.length, rows };
   }
 
   async dailyRollups(workspaceId: string): Promise<DailyRollup[]> {

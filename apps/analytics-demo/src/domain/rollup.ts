@@ -1,5 +1,5 @@
 // Seed 000's background aggregation: every minute (and on demand) the daily rollups of the days
-// that received events are recomputed and the active-user gauges refreshed. Each run is its own
+// that received events since their last rebuild are recomputed and the active-user gauges refreshed. Each run is its own
 // unit of work: a job id in the context, a span, a log line and a count by outcome.
 import { randomUUID } from 'node:crypto';
 import { runWithContext } from '@obs/core';
@@ -20,15 +20,6 @@ export interface RollupMetrics {
   jobs: { inc(labels: { job_type: string; status: string }): void };
   activeUsers: { set(labels: { workspace_id: string }, value: number): void };
 }
-
-/**
- * Each run also covers events received this long before the previous run started, so an event
- * whose batch committed while a run was reading is rolled up by the next one (recomputing a day
- * twice is harmless). SQLite commits in order within a second; a PostgreSQL batch may wait 5 s
- * for a connection and run 10 s (src/db/postgres.ts), so its overlap covers both.
- */
-export const ROLLUP_OVERLAP_MS = { sqlite: 1000, postgres: 20_000 } as const;
-const WATERMARK = 'rollup.watermark';
 
 /** The active-user gauge counts distinct users with an event in this window. */
 export const ACTIVE_USERS_WINDOW_MS = 60 * 60 * 1000;
@@ -83,11 +74,9 @@ export class RollupJob {
         'job rollup',
         async (span) => {
           const started = performance.now();
-          // Where the last run left off, kept in the database so a restart does not redo it all.
-          const since = (await this.repo.jobState(WATERMARK)) ?? 0;
           const startedAt = Date.now();
           try {
-            const { days, rows } = await this.repo.rollup(since, startedAt);
+            const { days, rows } = await this.repo.rollup(startedAt);
             const active = await this.repo.activeUsersByWorkspace(
               startedAt - ACTIVE_USERS_WINDOW_MS,
             );
@@ -99,10 +88,6 @@ export class RollupJob {
               this.metrics.activeUsers.set({ workspace_id: workspace }, users);
               this.reported.add(workspace);
             }
-            await this.repo.setJobState(
-              WATERMARK,
-              startedAt - ROLLUP_OVERLAP_MS[this.repo.db.dialect],
-            );
             const result: RollupResult = {
               job_id: jobId,
               trigger,
