@@ -82,6 +82,7 @@ describe('checkWorkspace', () => {
     expect(checkWorkspace(root)).toEqual([
       'packages/alerts/src/a.ts: imports the sibling leaf package @obs/metrics; pass an interface or a callback instead',
       'packages/alerts/src/b.ts: imports the sibling leaf package @obs/metrics; pass an interface or a callback instead',
+      'packages/alerts/src/b.ts: imports @obs/metrics/hono outside src/hono; the main entry must not need hono',
       'packages/alerts/src/c.ts: imports the sibling leaf package @obs/metrics; pass an interface or a callback instead',
     ]);
   });
@@ -132,6 +133,96 @@ describe('checkWorkspace', () => {
       'packages/health/src/index.ts: imports hono outside src/hono; the main entry must not need hono',
       'packages/health: has src/hono but no "./hono" export',
       'packages/health: has src/hono, so hono must be an optional peerDependency',
+    ]);
+  });
+
+  it('fails a package that reaches into another package through a relative path', () => {
+    pkg('kit', { name: '@obs/kit', ...corePeer, dependencies: { '@obs/metrics': 'workspace:*' } });
+    pkg(
+      'alerts',
+      { name: '@obs/alerts', ...corePeer },
+      {
+        'src/a.ts': "import { observe } from '../../kit/src/hono/index';\n",
+        'src/b.test.ts': "import { createMetrics } from '../../metrics/src';\n",
+      },
+    );
+    expect(checkWorkspace(root)).toEqual([
+      'packages/alerts/src/a.ts: imports ../../kit/src/hono/index, outside packages/alerts; import a package by its name, never by a relative path',
+      'packages/alerts/src/b.test.ts: imports ../../metrics/src, outside packages/alerts; import a package by its name, never by a relative path',
+    ]);
+  });
+
+  it("lets tests, fixtures and benchmarks, but not shipped code, use the repo's scripts/ helpers", () => {
+    const helper = "import { startRedis } from '../../../scripts/real-servers';\n";
+    pkg(
+      'health',
+      { name: '@obs/health', ...corePeer },
+      {
+        'src/checks.test.ts': helper,
+        'src/ingest.fixture.ts': helper,
+        'bench/checks.bench.ts': "import { wrkInstalled } from '../../../scripts/bench-wrk';\n",
+        'src/checks.ts': helper,
+      },
+    );
+    expect(checkWorkspace(root)).toEqual([
+      'packages/health/src/checks.ts: imports ../../../scripts/real-servers, outside packages/health; import a package by its name, never by a relative path',
+    ]);
+  });
+
+  it('checks every TypeScript file of a package, not only src/, but installed and built ones', () => {
+    pkg('kit', { name: '@obs/kit', ...corePeer, dependencies: { '@obs/metrics': 'workspace:*' } });
+    pkg(
+      'logging',
+      { name: '@obs/logging', ...corePeer },
+      {
+        'bench/kit.bench.ts': "import { observe } from '@obs/kit/hono';\n",
+        'bench/metrics.bench.ts': "import { createMetrics } from '@obs/metrics';\n",
+        'node_modules/@obs/kit/index.ts': "export * from '@obs/metrics';\n",
+        'dist/index.d.ts': "export * from '@obs/metrics';\n",
+      },
+    );
+    expect(checkWorkspace(root)).toEqual([
+      'packages/logging/bench/kit.bench.ts: imports the assembly @obs/kit; only apps and examples build on it',
+      'packages/logging/bench/metrics.bench.ts: imports the sibling leaf package @obs/metrics; pass an interface or a callback instead',
+    ]);
+  });
+
+  it('fails a leaf that re-exports a sibling leaf package', () => {
+    pkg(
+      'alerts',
+      { name: '@obs/alerts', ...corePeer },
+      {
+        'src/index.ts': "export * from '@obs/metrics';\nexport * as m from '@obs/metrics/hono';\n",
+      },
+    );
+    expect(checkWorkspace(root)).toEqual([
+      'packages/alerts/src/index.ts: imports the sibling leaf package @obs/metrics; pass an interface or a callback instead',
+      'packages/alerts/src/index.ts: imports @obs/metrics/hono outside src/hono; the main entry must not need hono',
+    ]);
+  });
+
+  it("fails a kit main-entry file that imports a package's ./hono subpath, which brings hono in", () => {
+    pkg(
+      'kit',
+      {
+        name: '@obs/kit',
+        ...corePeer,
+        dependencies: { '@obs/metrics': 'workspace:*' },
+        exports: {
+          '.': entry('./src/index.ts', 'index'),
+          './hono': entry('./src/hono/index.ts', 'hono'),
+        },
+        peerDependencies: { '@obs/core': '*', hono: '*' },
+        peerDependenciesMeta: { hono: { optional: true } },
+      },
+      {
+        'src/index.ts': "export { httpMetrics } from '@obs/metrics/hono';\n",
+        'src/hono/index.ts': "export { httpMetrics } from '@obs/metrics/hono';\n",
+        'src/index.test.ts': "import { obsContext } from '@obs/core/hono';\n",
+      },
+    );
+    expect(checkWorkspace(root)).toEqual([
+      'packages/kit/src/index.ts: imports @obs/metrics/hono outside src/hono; the main entry must not need hono',
     ]);
   });
 

@@ -4,12 +4,16 @@
 //   @obs package but core: where two signals meet, pass an interface or a callback;
 // - the assembly (@obs/kit) may depend on and import the leaves, and no package depends on or
 //   imports it: only apps and examples build on an assembly;
-// - the main entry never imports hono; middleware lives behind the ./hono subpath, with hono as an
-//   optional peer;
+// - the main entry never imports hono, directly or through another package's ./hono subpath;
+//   middleware lives behind the ./hono subpath, with hono as an optional peer;
+// - a package reaches outside its folder only by package name (which the rules above then see),
+//   never by a relative path; files that never ship (tests, fixtures, benchmarks) may use the
+//   repo's shared helpers in scripts/;
+// - these rules hold for every TypeScript file of a package (src/, bench/, …), not only src/;
 // - every exports entry resolves to sources through "@obs/source" first, then import/require with
 //   types first, so tests and type-checks need no build and consumers get ESM, CJS and .d.ts.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 
 const ASSEMBLIES = new Set(['@obs/kit']);
 const CORE = '@obs/core';
@@ -41,14 +45,28 @@ function readPackages(root: string, folder: string): WorkspacePackage[] {
     }));
 }
 
+const SKIPPED_DIRS = new Set(['node_modules', 'dist', 'coverage']);
+
+/** Every TypeScript file of a package, wherever it lives, but installed or built ones. */
 function sourceFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
-    if (statSync(path).isDirectory()) return sourceFiles(path);
-    return /\.(ts|tsx|mts|cts)$/.test(name) ? [path] : [];
+    if (statSync(path).isDirectory()) {
+      return SKIPPED_DIRS.has(name) || name.startsWith('.') ? [] : sourceFiles(path);
+    }
+    return /\.(ts|tsx|mts|cts)$/.test(name) && !name.endsWith('.d.ts') ? [path] : [];
   });
 }
+
+function isInside(dir: string, path: string): boolean {
+  return path === dir || path.startsWith(dir + sep);
+}
+
+/** Tests and fixtures, which the build never bundles. */
+const TEST_FILE = /\.(test|fixture)\.(ts|tsx|mts|cts)$/;
+/** `@obs/metrics/hono`, `@obs/core/hono/…`: a package's Hono side. */
+const HONO_SUBPATH = /^@obs\/[^/]+\/hono(\/|$)/;
 
 const IMPORT_RE = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)['"]([^'"]+)['"]/g;
 
@@ -123,10 +141,21 @@ export function checkWorkspace(root: string): string[] {
 
     const srcDir = join(pkg.dir, 'src');
     const honoDir = join(srcDir, 'hono');
-    for (const file of sourceFiles(srcDir)) {
+    const scriptsDir = join(root, 'scripts');
+    for (const file of sourceFiles(pkg.dir)) {
       const at = relative(root, file);
-      const isTest = file.endsWith('.test.ts');
+      // What ends up in the published main entry: src/ outside src/hono, but tests and fixtures.
+      const ships = isInside(srcDir, file) && !TEST_FILE.test(file);
       for (const specifier of importsOf(readFileSync(file, 'utf8'))) {
+        if (specifier.startsWith('.')) {
+          const target = resolve(dirname(file), specifier);
+          if (!isInside(pkg.dir, target) && (ships || !isInside(scriptsDir, target))) {
+            problems.push(
+              `${at}: imports ${specifier}, outside ${where}; import a package by its name, never by a relative path`,
+            );
+          }
+          continue;
+        }
         const target = packageOf(specifier);
         if (ASSEMBLIES.has(target) && target !== name) {
           problems.push(
@@ -148,11 +177,9 @@ export function checkWorkspace(root: string): string[] {
             `${at}: imports ${CORE}, which ${where}/package.json must list in peerDependencies`,
           );
         }
-        if (
-          (target === 'hono' || target.startsWith('@hono/')) &&
-          !isTest &&
-          !file.startsWith(honoDir)
-        ) {
+        const needsHono =
+          target === 'hono' || target.startsWith('@hono/') || HONO_SUBPATH.test(specifier);
+        if (needsHono && ships && !isInside(honoDir, file)) {
           problems.push(
             `${at}: imports ${specifier} outside src/hono; the main entry must not need hono`,
           );

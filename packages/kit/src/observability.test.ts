@@ -94,6 +94,40 @@ describe('createObservability (without a framework)', () => {
     expect(events[0]!.breadcrumbs?.map((b) => b.message)).toContain('cache slow');
   });
 
+  it('shares one Sentry client between two live calls: neither re-initialises it nor closes it under the other', async () => {
+    jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const reported: string[] = [];
+    setInternalErrorHandler((err) => reported.push((err as Error).message));
+    const seen: string[] = [];
+    const withSentry = (name: string, tracing: typeof memoryTracing | true) =>
+      open(
+        createObservability({
+          tracing,
+          logging: false,
+          metrics: false,
+          health: false,
+          errors: {
+            dsn: 'https://public@127.0.0.1:9/1',
+            beforeSend: (event) => {
+              seen.push(`${name}: ${event.exception?.values?.[0]?.value ?? ''}`);
+              return null; // seen, never sent
+            },
+          },
+        }),
+      );
+    const first = withSentry('first', memoryTracing);
+    const second = withSentry('second', true);
+    expect(second.errors).toBe(first.errors);
+    expect(reported).toEqual([
+      expect.stringContaining('options were not applied: dsn, beforeSend'),
+    ]);
+
+    await first.shutdown();
+    second.errors.captureError(new Error('after the first shut down'));
+    await second.errors.flush(1000);
+    expect(seen).toEqual(['first: after the first shut down']);
+  });
+
   it("names a part's bad option from the kit's options, and leaves nothing set up", () => {
     expect(() =>
       createObservability({

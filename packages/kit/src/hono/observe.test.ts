@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { Hono } from 'hono';
-import { isObsError } from '@obs/core';
+import { isObsError, setInternalErrorHandler } from '@obs/core';
 import type { Health } from '@obs/health';
 import { memoryDestination, type Logger, type MemoryDestination } from '@obs/logging';
-import type { Tracing } from '@obs/tracing';
+import { initTracing, type Tracing } from '@obs/tracing';
 import type { Observability } from '../index';
 import { observe, type ObserveOptions } from './index';
 
@@ -103,6 +103,34 @@ describe('observe(app) with the defaults', () => {
     expect(logs.records()).toEqual([]);
     expect(obs.tracing.memory!.getFinishedSpans()).toEqual([]);
     expect(await (await app.request('/metrics')).text()).not.toContain('route="/health"');
+  });
+
+  it('adds path lists given for logs, spans and metrics to the probes and scrapes it leaves out', async () => {
+    const logs = memoryDestination();
+    const { app, obs } = service({
+      logging: { destination: logs, skip: ['/internal*'] },
+      tracing: { exporter: 'memory', processor: 'simple', exclude: ['/internal*'] },
+      metrics: { exclude: ['/internal*'] },
+    });
+    for (const path of ['/health', '/ready', '/live', '/metrics', '/internal/x']) {
+      await app.request(path);
+    }
+    expect(logs.records()).toEqual([]);
+    expect(obs.tracing.memory!.getFinishedSpans()).toEqual([]);
+    expect(await obs.metrics.metricsText()).not.toContain('http_requests_total{');
+    await app.request('/orders/1');
+    expect(logs.records().map((r) => r.message)).toEqual(['loading order', 'request completed']);
+  });
+
+  it('lets a predicate replace the paths it leaves out', async () => {
+    const logs = memoryDestination();
+    const { app } = service({
+      logging: { destination: logs, skip: (c) => c.req.path.startsWith('/orders') },
+    });
+    for (const path of ['/orders/1', '/live']) await app.request(path);
+    expect(logs.records().filter((r) => r.message === 'request completed')).toEqual([
+      expect.objectContaining({ path: '/live' }),
+    ]);
   });
 
   it('answers a thrown error as problem+json with the request id, and logs it with the error', async () => {
@@ -223,6 +251,18 @@ describe('options passed through to each package', () => {
     expect(obs.tracing.memory!.getFinishedSpans().map((s) => s.name)).toEqual(['GET /orders/:id']);
   });
 
+  it('tracing: sampleRatio 0 records no span, and each log line still carries a trace id', async () => {
+    const { app, obs, logs } = service({
+      tracing: { exporter: 'memory', processor: 'simple', sampleRatio: 0 },
+    });
+    const res = await app.request('/orders/1');
+    expect(obs.tracing.memory!.getFinishedSpans()).toEqual([]);
+    expect(linesOf(logs, res).map((l) => l.trace_id)).toEqual([
+      expect.stringMatching(HEX32),
+      expect.stringMatching(HEX32),
+    ]);
+  });
+
   it("logging: createLogger()'s and requestLogger()'s options", async () => {
     const logs = memoryDestination();
     const { app } = service({ logging: { destination: logs, level: 'warn', skip: ['/boom'] } });
@@ -325,6 +365,15 @@ describe('bad options', () => {
     [{ context: { headerName: 42 as never } }, 'context.headerName'],
     [{ metrics: 'on' as never }, 'metrics'],
     [{ colour: 'red' } as never, 'colour'],
+    [{ metrics: { path: '' } }, 'metrics.path'],
+    [{ metrics: { path: 'metrics' } }, 'metrics.path'],
+    [{ metrics: { path: 42 as never } }, 'metrics.path'],
+    [{ logging: { skp: ['/x'] } as never }, 'logging.skp'],
+    [{ health: { tokn: 'abcdefghijklmnopqrstu' } as never }, 'health.tokn'],
+    [{ tracing: { excluded: [] } as never }, 'tracing.excluded'],
+    [{ tracing: { service: 'other' } as never }, 'tracing.service'],
+    [{ context: { header: 'X-Id' } as never }, 'context.header'],
+    [{ service: { name: '' } }, 'service.name'],
   ])('%j throws ObsConfigError naming %s', (options, option) => {
     const app = new Hono();
     let thrown: unknown;
@@ -355,6 +404,67 @@ describe('bad options', () => {
     await app.request('/orders/1');
     expect(obs.tracing.memory!.max).toBe(7); // its own set-up, not the failed call's
     expect(obs.tracing.memory!.getFinishedSpans()).toHaveLength(1);
+  });
+
+  it('traces a corrected call made at once after a middleware refused its options', async () => {
+    expect(() =>
+      observe(new Hono(), {
+        tracing: { exporter: 'memory' },
+        context: { headerName: 42 as never },
+      }),
+    ).toThrow(expect.objectContaining({ option: 'context.headerName' }));
+    const { app, obs } = service({});
+    await app.request('/orders/1');
+    expect(obs.tracing.memory!.getFinishedSpans()).toHaveLength(1);
+  });
+});
+
+describe('tracing set up before observe()', () => {
+  function reported(): string[] {
+    const messages: string[] = [];
+    setInternalErrorHandler((err) => messages.push((err as Error).message));
+    return messages;
+  }
+  afterEach(() => setInternalErrorHandler(undefined));
+
+  it("is shared by a second observe(), which says its tracing options were not applied, and whose shutdown leaves the first one's spans flowing", async () => {
+    const messages = reported();
+    const first = service({ tracing: { exporter: 'memory', processor: 'simple', memorySpans: 5 } });
+    const second = service({
+      tracing: { exporter: 'memory', processor: 'simple', memorySpans: 9 },
+    });
+    expect(second.obs.tracing).toBe(first.obs.tracing);
+    expect(messages).toEqual([
+      expect.stringContaining('options were not applied: exporter, processor, memorySpans'),
+    ]);
+
+    await second.obs.shutdown();
+    await first.app.request('/orders/1');
+    expect(first.obs.tracing.memory!.getFinishedSpans()).toHaveLength(1);
+    await first.obs.shutdown();
+    // The last holder closed it: a new observe() sets up its own.
+    expect(service({}).obs.tracing).not.toBe(first.obs.tracing);
+  });
+
+  it("by the app's own initTracing() is used, and left running when observe() fails or shuts down", async () => {
+    reported();
+    const own = initTracing({ service: { name: 'app' }, exporter: 'memory', processor: 'simple' });
+    try {
+      expect(() => observe(new Hono(), { metrics: { prefix: '1bad' } })).toThrow(
+        expect.objectContaining({ option: 'metrics.prefix' }),
+      );
+      const { app, obs } = service({});
+      expect(obs.tracing).toBe(own);
+      await obs.shutdown();
+      await app.request('/orders/1');
+      own.tracer.startSpan('after the kit').end();
+      expect(own.memory!.getFinishedSpans().map((s) => s.name)).toEqual([
+        'GET /orders/:id',
+        'after the kit',
+      ]);
+    } finally {
+      await own.shutdown();
+    }
   });
 });
 

@@ -8,7 +8,12 @@ import type {
   Schema,
 } from 'hono';
 import { ObsConfigError } from '@obs/core';
-import { obsContext, OPERATIONAL_PATHS, type ObsContextOptions } from '@obs/core/hono';
+import {
+  obsContext,
+  OPERATIONAL_PATHS,
+  type ObsContextOptions,
+  type PathList,
+} from '@obs/core/hono';
 import type { ErrorsOptions } from '@obs/errors';
 import { errorHandler, notFoundHandler, type ErrorHandlerOptions } from '@obs/errors/hono';
 import type { HealthOptions } from '@obs/health';
@@ -25,7 +30,7 @@ import {
 import type { TracingOptions } from '@obs/tracing';
 import { tracing as traceRequests, type TracingMiddlewareOptions } from '@obs/tracing/hono';
 import {
-  createObservability,
+  assemble,
   inPart,
   optionsSchema,
   partOptions,
@@ -86,6 +91,11 @@ const METRICS_HONO: Record<keyof MetricsHonoOptions, true> = {
   gzip: true,
   path: true,
 };
+const CONTEXT: Record<keyof ObsContextOptions, true> = {
+  headerName: true,
+  trustProxy: true,
+  getConnInfo: true,
+};
 const HEALTH_ROUTES: Record<keyof HealthRoutesOptions, true> = { paths: true, token: true };
 const ERROR_HANDLER: Record<keyof Omit<ErrorHandlerOptions, 'errors'>, true> = {
   log: true,
@@ -109,7 +119,19 @@ function split<H extends object>(
   return [hono as H, rest];
 }
 
-const observeSchema = optionsSchema.extend({ context: partSchema.optional() });
+// What no package checks before the kit has used it: the context's keys (obsContext() takes any
+// object) and the scrape path (a route, and a path every other part leaves out).
+const observeSchema = optionsSchema.extend({
+  context: partSchema((options, issue) => {
+    for (const key of Object.keys(options))
+      if (!Object.hasOwn(CONTEXT, key)) issue(key, 'unknown option');
+  }),
+  metrics: partSchema((options, issue) => {
+    const { path } = options;
+    if (path !== undefined && path !== false && (typeof path !== 'string' || !path.startsWith('/')))
+      issue('path', "expected a path starting with / (like '/metrics'), or false for no route");
+  }),
+});
 
 /**
  * Observes a Hono service in one call (seed 003's `setup_monitoring(app, service_name=…)`): adds
@@ -122,9 +144,12 @@ const observeSchema = optionsSchema.extend({ context: partSchema.optional() });
  * before the kit sees the request. It throws if the app already has routes.
  *
  * Each part is on by default; `false` switches it off, an object passes the package's own
- * options through (`logging: { level: 'debug', skip: ['/internal*'] }`). A bad option throws
- * ObsConfigError naming it (`metrics.prefix`). The error handler and not-found handler are set
- * with `app.onError`/`app.notFound`; setting your own afterwards replaces them.
+ * options through (`logging: { level: 'debug', skip: ['/internal*'] }`; a path list is added to
+ * the probe and scrape paths every part leaves out, a predicate replaces them). A bad option
+ * throws ObsConfigError naming it (`metrics.prefix`), and the app is left as it was. The error
+ * handler and not-found handler are set with `app.onError`/`app.notFound`; setting your own
+ * afterwards replaces them. Tracing and Sentry are shared with a kit call already live, as
+ * `createObservability()` describes.
  *
  * @param app - the Hono app (or OpenAPIHono), with no routes yet.
  * @param options.service - a name, or `{ name, version, environment, instanceId }`. @default env
@@ -185,29 +210,34 @@ export function observe(app: Hono, options: ObserveOptions = {}): Observability 
     ERROR_HANDLER,
   );
 
-  const obs = createObservability<ObservabilityOptions>({
-    service: options.service,
-    tracing: tracingOptions ?? false,
-    errors: errorsOptions ?? false,
-    logging: loggingOptions ?? false,
-    metrics: metricsOptions ?? false,
-    health: healthOptions ?? false,
-  });
+  // install() runs inside: if a middleware refuses its options, what was set up is undone at once.
+  return assemble(
+    {
+      service: options.service,
+      tracing: tracingOptions ?? false,
+      errors: errorsOptions ?? false,
+      logging: loggingOptions ?? false,
+      metrics: metricsOptions ?? false,
+      health: healthOptions ?? false,
+    },
+    (obs) => {
+      install(app, obs, {
+        ...options,
+        tracingMiddleware,
+        loggerMiddleware,
+        metricsHono,
+        healthRouteOptions,
+        handlerOptions,
+      });
+    },
+  );
+}
 
-  try {
-    install(app, obs, {
-      ...options,
-      tracingMiddleware,
-      loggerMiddleware,
-      metricsHono,
-      healthRouteOptions,
-      handlerOptions,
-    });
-  } catch (err) {
-    void obs.shutdown();
-    throw err;
-  }
-  return obs;
+/** A path list as the user gave it, added to the kit's own; a predicate replaces them. */
+function plus(list: PathList | undefined, operational: readonly string[]): PathList {
+  if (list === undefined) return operational;
+  // Anything else is left for the middleware to refuse, by its option's name.
+  return Array.isArray(list) ? [...operational, ...(list as readonly string[])] : list;
 }
 
 interface HonoSide {
@@ -233,24 +263,24 @@ function install(app: Hono, obs: Observability, side: HonoSide): void {
     ...(obs.metrics && metricsPath !== false ? [metricsPath] : []),
     ...(obs.health ? [`${probes.health}*`, probes.ready, probes.live] : []),
   ].filter((p) => !OPERATIONAL_PATHS.includes(p));
-  const operational = moved.length > 0 ? [...OPERATIONAL_PATHS, ...moved] : undefined;
+  const operational = [...OPERATIONAL_PATHS, ...moved];
 
   const middleware: MiddlewareHandler[] = [];
   const contextOptions = partOptions(side.context);
   if (contextOptions) middleware.push(inPart('context', () => obsContext(contextOptions)));
   const { tracingMiddleware, loggerMiddleware, handlerOptions } = side;
   if (obs.tracing && tracingMiddleware) {
-    const { exclude = operational } = tracingMiddleware;
+    const exclude = plus(tracingMiddleware.exclude, operational);
     middleware.push(inPart('tracing', () => traceRequests({ ...tracingMiddleware, exclude })));
   }
   const { logger, metrics, errors, health } = obs;
   if (logger && loggerMiddleware) {
-    const { skip = operational } = loggerMiddleware;
+    const skip = plus(loggerMiddleware.skip, operational);
     middleware.push(inPart('logging', () => requestLogger({ ...loggerMiddleware, skip, logger })));
   }
   let scrape: Handler | undefined;
   if (metrics) {
-    const { exclude = operational } = httpOptions;
+    const exclude = plus(httpOptions.exclude, operational);
     middleware.push(inPart('metrics', () => httpMetrics({ ...httpOptions, exclude, metrics })));
     if (metricsPath !== false)
       scrape = inPart('metrics', () => metricsHandler({ metrics, auth, gzip }));
