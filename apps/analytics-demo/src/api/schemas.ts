@@ -21,8 +21,10 @@ const text = (min: number, max: number, control = CONTROL) =>
     .string()
     .min(min)
     .max(max)
-    .refine((v) => v.isWellFormed(), 'must be well-formed Unicode (no lone surrogates)')
-    .refine((v) => !control.test(v), 'must not contain control characters');
+    .refine(
+      (v) => v.isWellFormed() && !control.test(v),
+      'must be well-formed Unicode (no lone surrogates) without control characters',
+    );
 const identifier = (example: string) => text(1, 128).openapi({ example });
 /**
  * An ISO 8601 instant with its zone (`Z` or `±hh:mm`), on a real calendar day. Checked with a

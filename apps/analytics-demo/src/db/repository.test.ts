@@ -116,12 +116,12 @@ describe.each(backends)('the repository on %s', (name, open) => {
   });
 
   test('stores a batch of more than one chunk', async () => {
-    const many = Array.from({ length: 250 }, (_, i) =>
+    const many = Array.from({ length: 1100 }, (_, i) =>
       event(`bulk-${i}`, `u${i % 9}`, 'bot-a', 'bulk', 1, T0 - 5 * DAY),
     );
-    expect(await repo.insertEvents('globex', many)).toHaveLength(250);
+    expect(await repo.insertEvents('globex', many)).toHaveLength(1100);
     expect(await repo.analytics('globex', T0 - 6 * DAY, T0 - 4 * DAY, 'type')).toMatchObject({
-      total_events: 250,
+      total_events: 1100,
       unique_users: 9,
     });
   });
