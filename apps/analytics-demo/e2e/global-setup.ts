@@ -1,0 +1,3 @@
+import { setup } from './summary';
+
+export default setup;

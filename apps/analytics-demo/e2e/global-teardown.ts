@@ -1,0 +1,3 @@
+import { teardown } from './summary';
+
+export default teardown;

@@ -1,0 +1,152 @@
+// The end-to-end suite's building blocks: the demo as users run it (`src/main.ts` in its own
+// process, on 127.0.0.1, a fresh data folder, logs to a file), bounded in time and stopped
+// after; and a summary every test adds its figures to, printed at the end (summary.ts).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const APP_DIR = resolve(__dirname, '..');
+export const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
+/** Where the suite writes what it saves (screenshots, the summary), for CI to keep. */
+export const ARTIFACTS = resolve(APP_DIR, '../../artifacts');
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((res) => server.close(() => res()));
+  return port;
+}
+
+/** Polls `check` every 100 ms until it resolves true; throws after `timeoutMs`. */
+export async function waitUntil(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await Promise.resolve(check()).catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
+export interface Demo {
+  url: string;
+  port: number;
+  dataDir: string;
+  logFile: string;
+  child: ChildProcess;
+  /** What the process wrote to stderr (the start-up banner, crashes). */
+  stderr(): string;
+  /** Every JSON record in the log file so far. */
+  logs(): Record<string, unknown>[];
+  /** Sends `signal` and resolves with the exit code (SIGKILL after `timeoutMs`). */
+  stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>;
+}
+
+/** Starts the demo with `env` on top of the suite's defaults; resolves once /ready answers 200. */
+export async function startDemo(env: Record<string, string> = {}): Promise<Demo> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'analytics-e2e-'));
+  const logFile = join(dataDir, 'app.log');
+  let stderr = '';
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--conditions=@obs/source', join(APP_DIR, 'src/main.ts')],
+    {
+      cwd: APP_DIR,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: dataDir,
+        LOG_FILE: logFile,
+        LOG_FORMAT: 'json',
+        ADMIN_TOKEN,
+        SEED_DEMO: 'false',
+        FAULT_INJECTION: 'true',
+        SHUTDOWN_DRAIN_MS: '500',
+        ENVIRONMENT: 'production',
+        ...env,
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntil(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`demo exited ${child.exitCode}: ${stderr}`);
+        return (await fetch(`${url}/ready`)).ok;
+      },
+      60_000,
+      'demo ready',
+    );
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${stderr}`);
+  }
+  return {
+    url,
+    port,
+    dataDir,
+    logFile,
+    child,
+    stderr: () => stderr,
+    logs: () => {
+      let text = '';
+      try {
+        text = readFileSync(logFile, 'utf8');
+      } catch {
+        return [];
+      }
+      return text
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+    },
+    async stop(signal = 'SIGTERM', timeoutMs = 30_000) {
+      if (child.exitCode !== null) return child.exitCode;
+      const exited = once(child, 'exit');
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      await exited;
+      clearTimeout(timer);
+      return child.exitCode;
+    },
+  };
+}
+
+/** Calls the demo's API with the admin token, or a given one. */
+export async function api(
+  demo: Pick<Demo, 'url'>,
+  method: string,
+  path: string,
+  body?: unknown,
+  token = ADMIN_TOKEN,
+): Promise<Response> {
+  return fetch(`${demo.url}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+/** One row of the suite's closing table: a section, what was measured, and its figures. */
+export function record(section: string, item: string, figures: string): void {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  appendFileSync(
+    join(ARTIFACTS, 'e2e-summary.jsonl'),
+    `${JSON.stringify({ section, item, figures })}\n`,
+  );
+}
