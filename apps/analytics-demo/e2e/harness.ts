@@ -3,7 +3,7 @@
 // after; and a summary every test adds its figures to, printed at the end (summary.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -47,6 +47,8 @@ export interface Demo {
   logs(): Record<string, unknown>[];
   /** Sends `signal` and resolves with the exit code (SIGKILL after `timeoutMs`). */
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>;
+  /** Kills the process if it still runs and removes its data folder (logs included). */
+  cleanup(): void;
 }
 
 /** Starts the demo with `env` on top of the suite's defaults; resolves once /ready answers 200. */
@@ -120,6 +122,10 @@ export async function startDemo(env: Record<string, string> = {}): Promise<Demo>
       await exited;
       clearTimeout(timer);
       return child.exitCode;
+    },
+    cleanup() {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

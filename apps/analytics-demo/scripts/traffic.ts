@@ -81,6 +81,8 @@ export interface LoadStats {
   requests: number;
   byStatus: Map<number, number>;
   failures: number;
+  /** The last failure's message, to say why. */
+  lastError?: string;
   events: number;
   latenciesMs: number[];
   seconds: number;
@@ -115,23 +117,37 @@ export async function drive(
     while (performance.now() < deadline) {
       const request = next();
       const t0 = performance.now();
+      // A hung request must not keep the run past its deadline. (A timer rather than an
+      // AbortSignal: under jest the signal comes from another realm than fetch, which rejects it.)
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error('timed out')),
+          Math.max(1000, deadline - performance.now() + 5000),
+        );
+      });
       try {
-        const res = await fetch(`${target.baseUrl}${request.path}`, {
-          method: request.method,
-          headers: {
-            authorization: `Bearer ${target.key}`,
-            ...(request.body ? { 'content-type': 'application/json' } : {}),
-            ...request.headers,
-          },
-          body: request.body,
-          // A hung request must not keep the run past its deadline.
-          signal: AbortSignal.timeout(Math.max(1000, deadline - performance.now() + 5000)),
-        });
-        await res.arrayBuffer();
+        const res = await Promise.race([
+          fetch(`${target.baseUrl}${request.path}`, {
+            method: request.method,
+            headers: {
+              authorization: `Bearer ${target.key}`,
+              ...(request.body ? { 'content-type': 'application/json' } : {}),
+              ...request.headers,
+            },
+            body: request.body,
+          }),
+          timeout,
+        ]);
+        await Promise.race([res.arrayBuffer(), timeout]);
         stats.byStatus.set(res.status, (stats.byStatus.get(res.status) ?? 0) + 1);
         if (res.ok) stats.events += request.events ?? 0;
-      } catch {
+      } catch (err) {
         stats.failures++;
+        stats.lastError =
+          err instanceof Error ? `${err.message} ${String(err.cause ?? '')}` : String(err);
+      } finally {
+        clearTimeout(timer);
       }
       stats.requests++;
       stats.latenciesMs.push(performance.now() - t0);
