@@ -145,7 +145,9 @@ export async function drive(
       } catch (err) {
         stats.failures++;
         stats.lastError =
-          err instanceof Error ? `${err.message} ${String(err.cause ?? '')}` : String(err);
+          err instanceof Error
+            ? `${err.message}${err.cause instanceof Error ? `: ${err.cause.message}` : ''}`
+            : String(err);
       } finally {
         clearTimeout(timer);
       }
