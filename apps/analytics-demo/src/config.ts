@@ -24,6 +24,7 @@ const schema = z.object({
     .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
     .optional(),
   CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  CACHE_KEY_PREFIX: z.string().min(1).max(64).default('analytics:'),
   ADMIN_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
   METRICS_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
   SERVICE_NAME: z.string().min(1).default('analytics'),

@@ -26,7 +26,9 @@ export async function openStorage(config: Config): Promise<Storage> {
     await db.close();
     throw err;
   }
-  const cache = config.REDIS_URL ? redisCache(config.REDIS_URL) : memoryCache();
+  const cache = config.REDIS_URL
+    ? redisCache(config.REDIS_URL, { prefix: config.CACHE_KEY_PREFIX })
+    : memoryCache();
   // A cache that is down is not fatal (queries fall back to the database, health says degraded),
   // but give it a moment to connect so the first requests use it.
   await cache.connected(2000);

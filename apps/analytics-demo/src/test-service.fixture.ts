@@ -1,8 +1,10 @@
 // A whole service for tests: SQLite and logs in a temporary folder, a known admin token, no
 // background timers. Requests go through `app.request`, as from a client.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { loadConfig } from './config';
 import { createService, type Service } from './service';
 
@@ -23,8 +25,40 @@ export interface TestService {
   close(): Promise<void>;
 }
 
+/**
+ * With TEST_POSTGRES_URL and TEST_REDIS_URL set (the end-to-end suite sets them), the service
+ * runs on a database of its own on that PostgreSQL and under a key prefix of its own on that Redis.
+ */
+async function realBackends(): Promise<{ env: Record<string, string>; drop: () => Promise<void> }> {
+  const env: Record<string, string> = {};
+  let drop = () => Promise.resolve();
+  const suffix = randomBytes(6).toString('hex');
+  const pgUrl = process.env.TEST_POSTGRES_URL;
+  if (pgUrl) {
+    const admin = new pg.Client({ connectionString: pgUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE test_${suffix}`);
+    await admin.end();
+    const url = new URL(pgUrl);
+    url.pathname = `/test_${suffix}`;
+    env.DATABASE_URL = url.toString();
+    drop = async () => {
+      const client = new pg.Client({ connectionString: pgUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS test_${suffix}`);
+      await client.end();
+    };
+  }
+  if (process.env.TEST_REDIS_URL) {
+    env.REDIS_URL = process.env.TEST_REDIS_URL;
+    env.CACHE_KEY_PREFIX = `test_${suffix}:`;
+  }
+  return { env, drop };
+}
+
 export async function testService(env: Record<string, string> = {}): Promise<TestService> {
   const dir = mkdtempSync(join(tmpdir(), 'analytics-test-'));
+  const backends = await realBackends();
   const config = loadConfig({
     DATA_DIR: dir,
     ADMIN_TOKEN: ADMIN,
@@ -34,6 +68,7 @@ export async function testService(env: Record<string, string> = {}): Promise<Tes
     ROLLUP_INTERVAL_MS: '0',
     SEED_DEMO: 'false',
     ENVIRONMENT: 'test',
+    ...backends.env,
     ...env,
   });
   const service = await createService(config);
@@ -76,6 +111,7 @@ export async function testService(env: Record<string, string> = {}): Promise<Tes
     },
     async close() {
       await service.close();
+      await backends.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
