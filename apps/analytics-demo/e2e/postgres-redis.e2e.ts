@@ -22,22 +22,21 @@ afterAll(async () => {
 
 describe('PostgreSQL and Redis mode', () => {
   it('passes the API test suite', async () => {
-    if (!postgres || !redis) { notInstalled('PostgreSQL 15 and redis-server'); return; }
+    if (!postgres || !redis) {
+      notInstalled('PostgreSQL 15 and redis-server');
+      return;
+    }
     const files = ['src/api', 'src/observability.test.ts', 'src/sentry-tracing.test.ts'];
-    const child = spawn(
-      process.execPath,
-      [require.resolve('jest/bin/jest'), '--ci', ...files],
-      {
-        cwd: APP_DIR,
-        env: {
-          ...process.env,
-          NODE_OPTIONS: '--experimental-vm-modules --disable-warning=ExperimentalWarning',
-          TEST_POSTGRES_URL: postgres.url,
-          TEST_REDIS_URL: redis.url,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+    const child = spawn(process.execPath, [require.resolve('jest/bin/jest'), '--ci', ...files], {
+      cwd: APP_DIR,
+      env: {
+        ...process.env,
+        NODE_OPTIONS: '--experimental-vm-modules --disable-warning=ExperimentalWarning',
+        TEST_POSTGRES_URL: postgres.url,
+        TEST_REDIS_URL: redis.url,
       },
-    );
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
