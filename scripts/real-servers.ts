@@ -12,7 +12,12 @@ const PGBIN = '/usr/lib/postgresql/15/bin';
 export interface RealServer {
   port: number;
   url: string;
+  /** Stops the server and removes its data. */
   stop(): Promise<void>;
+  /** Stops the server process only (a crash, an outage); `resume()` starts it again. */
+  halt(): Promise<void>;
+  /** Starts it again on the same port with the same data. */
+  resume(): Promise<void>;
 }
 
 async function freePort(): Promise<number> {
@@ -55,36 +60,44 @@ export async function startRedis(): Promise<RealServer | undefined> {
   if (!redisInstalled()) return undefined;
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'obs-redis-'));
-  const child = spawn(
-    'redis-server',
-    [
-      '--bind',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--dir',
-      dir,
-    ],
-    { stdio: 'ignore' },
-  );
-  await waitFor(
-    () =>
-      spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), 'ping'], {
-        encoding: 'utf8',
-      }).stdout.includes('PONG'),
-    10_000,
-    'redis-server',
-  );
+  const launch = async () => {
+    const started = spawn(
+      'redis-server',
+      [
+        '--bind',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+      ],
+      { stdio: 'ignore' },
+    );
+    await waitFor(
+      () =>
+        spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), 'ping'], {
+          encoding: 'utf8',
+        }).stdout.includes('PONG'),
+      10_000,
+      'redis-server',
+    );
+    return started;
+  };
+  let child = await launch();
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
     stop: async () => {
       await stopChild(child);
       rmSync(dir, { recursive: true, force: true });
+    },
+    halt: () => stopChild(child),
+    resume: async () => {
+      child = await launch();
     },
   };
 }
@@ -136,7 +149,6 @@ export async function startPostgres(): Promise<RealServer | undefined> {
     '-c',
     'fsync=off',
   ]);
-  const child = spawn(cmd, args, { stdio: 'ignore' });
   const [stopCmd, stopArgs] = asPostgres(join(PGBIN, 'pg_ctl'), [
     '-D',
     data,
@@ -145,19 +157,32 @@ export async function startPostgres(): Promise<RealServer | undefined> {
     '-w',
     'stop',
   ]);
-  await waitFor(
-    () =>
-      spawnSync(join(PGBIN, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port)]).status === 0,
-    20_000,
-    'postgres',
-  );
+  const launch = async () => {
+    const started = spawn(cmd, args, { stdio: 'ignore' });
+    await waitFor(
+      () =>
+        spawnSync(join(PGBIN, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port)]).status === 0,
+      20_000,
+      'postgres',
+    );
+    return started;
+  };
+  // Stopped as a crash would (immediate): committed transactions come back from the WAL.
+  const halt = async () => {
+    spawnSync(stopCmd, stopArgs, { stdio: 'ignore', timeout: 20_000 });
+    await stopChild(child);
+  };
+  let child = await launch();
   return {
     port,
     url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
     stop: async () => {
-      spawnSync(stopCmd, stopArgs, { stdio: 'ignore', timeout: 20_000 });
-      await stopChild(child);
+      await halt();
       rmSync(dir, { recursive: true, force: true });
+    },
+    halt,
+    resume: async () => {
+      child = await launch();
     },
   };
 }

@@ -81,7 +81,9 @@ export interface LoadStats {
   requests: number;
   byStatus: Map<number, number>;
   failures: number;
-  /** The last failure's message, to say why. */
+  /** Why requests failed (a socket error's code, else its message), counted. */
+  failuresByReason: Record<string, number>;
+  /** The last failure's reason. */
   lastError?: string;
   events: number;
   latenciesMs: number[];
@@ -101,6 +103,7 @@ export async function drive(
     requests: 0,
     byStatus: new Map(),
     failures: 0,
+    failuresByReason: {},
     events: 0,
     latenciesMs: [],
     seconds: 0,
@@ -144,10 +147,11 @@ export async function drive(
         if (res.ok) stats.events += request.events ?? 0;
       } catch (err) {
         stats.failures++;
-        stats.lastError =
-          err instanceof Error
-            ? `${err.message}${err.cause instanceof Error ? `: ${err.cause.message}` : ''}`
-            : String(err);
+        // Duck-typed: under jest the error comes from another realm (instanceof fails).
+        const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+        const reason = cause?.code ?? cause?.message ?? (err as Error).message;
+        stats.failuresByReason[reason] = (stats.failuresByReason[reason] ?? 0) + 1;
+        stats.lastError = reason;
       } finally {
         clearTimeout(timer);
       }

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Http2SecureServer, Http2Server } from 'node:http2';
 import { ObsConfigError, reportInternalError } from '@obs/core';
 import type { Health } from './health';
@@ -51,6 +51,10 @@ export interface Shutdown {
  * ] });
  * ```
  */
+function closeAfterResponse(_req: IncomingMessage, res: ServerResponse): void {
+  if (!res.headersSent) res.setHeader('connection', 'close');
+}
+
 export function createShutdown(options: ShutdownOptions): Shutdown {
   const {
     server,
@@ -101,6 +105,9 @@ export function createShutdown(options: ShutdownOptions): Shutdown {
   const sequence = async (reason: string): Promise<number> => {
     say('shutdown started', { reason, drain_delay_ms: drainDelayMs });
     if (health) health.ready = false;
+    // From now on every response asks its client to close the connection, so no client is
+    // left holding a keep-alive socket that the close below shuts under its next request.
+    http.prependListener('request', closeAfterResponse);
     await sleep(drainDelayMs);
     const closed = new Promise<void>((resolve) => http.close(() => resolve()));
     http.closeIdleConnections();

@@ -1,5 +1,6 @@
 // PostgreSQL through a pg pool. The repository's SQL uses `?` placeholders; they become `$1…$n`
 // here (once per statement text). A transaction runs on one client taken from the pool.
+import { serviceUnavailable } from '@obs/errors';
 import pg from 'pg';
 import type { Db, Param, PoolState, Queryable, Row } from './db';
 
@@ -23,12 +24,47 @@ function toPositional(sql: string): string {
   return text;
 }
 
+/** Socket errors, and PostgreSQL's connection-exception and shutdown classes (08, 57P0x). */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+]);
+function unavailable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || /^(08|57P0)/.test(code)))
+    return true;
+  const message = err instanceof Error ? err.message : '';
+  return /timeout exceeded when trying to connect|Connection terminated|connection to server/i.test(
+    message,
+  );
+}
+
+/**
+ * The database being down is the service being unavailable, not a bug: 503 with Retry-After,
+ * so clients retry and the error rate counts it apart from real failures.
+ */
+async function guarded<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (unavailable(err))
+      throw serviceUnavailable('The database is unavailable; try again shortly.', {
+        headers: { 'retry-after': '5' },
+        cause: err,
+      });
+    throw err;
+  }
+}
+
 function over(client: pg.Pool | pg.PoolClient): Queryable {
   return {
-    query: async <T extends Row>(sql: string, params: readonly Param[] = []) =>
-      (await client.query(toPositional(sql), params as Param[])).rows as T[],
-    execute: async (sql, params = []) =>
-      (await client.query(toPositional(sql), params as Param[])).rowCount ?? 0,
+    query: <T extends Row>(sql: string, params: readonly Param[] = []) =>
+      guarded(async () => (await client.query(toPositional(sql), params as Param[])).rows as T[]),
+    execute: (sql, params = []) =>
+      guarded(async () => (await client.query(toPositional(sql), params as Param[])).rowCount ?? 0),
   };
 }
 
@@ -49,7 +85,7 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Db {
     dialect: 'postgres',
     ...direct,
     transaction: async <T>(fn: (tx: Queryable) => Promise<T>) => {
-      const client = await pool.connect();
+      const client = await guarded(() => pool.connect());
       try {
         await client.query('BEGIN');
         const result = await fn(over(client));
