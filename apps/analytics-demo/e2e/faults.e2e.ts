@@ -88,7 +88,10 @@ describe('faults survived', () => {
 
   it('Redis stopped: ready stays, health says degraded, reads answer from the database, then recovers', async () => {
     const redis = await startRedis();
-    if (!redis) { notInstalled('redis-server'); return; }
+    if (!redis) {
+      notInstalled('redis-server');
+      return;
+    }
     servers.push(redis);
     const demo = await start({ REDIS_URL: redis.url });
     const target = await createTarget(demo.url, ADMIN_TOKEN, 'redis');
@@ -128,7 +131,10 @@ describe('faults survived', () => {
 
   it('PostgreSQL stopped: not ready, writes answer 503 problem+json, accepted events survive', async () => {
     const postgres = await startPostgres();
-    if (!postgres) { notInstalled('PostgreSQL 15'); return; }
+    if (!postgres) {
+      notInstalled('PostgreSQL 15');
+      return;
+    }
     servers.push(postgres);
     const demo = await start({ DATABASE_URL: postgres.url });
     const target = await createTarget(demo.url, ADMIN_TOKEN, 'pg');
