@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # System packages the test suite uses, from Debian: promtool (package prometheus) judges the
-# metrics exposition format and rule files; prometheus-alertmanager (amtool, and a real
-# Alertmanager) the alert exports; redis-server and PostgreSQL 15 back the health checks' tests (each
-# test starts its own server on 127.0.0.1 and stops it). Idempotent; needs root (CI and these
-# machines run as root).
+# metrics exposition format and rule files, and the end-to-end suite runs a real Prometheus (same
+# package); prometheus-alertmanager (amtool, and a real Alertmanager) the alert exports;
+# redis-server and PostgreSQL 15 back the health checks' tests (each test starts its own server
+# on 127.0.0.1 and stops it). Idempotent; needs root (CI and these machines run as root).
 set -euo pipefail
 missing=()
-command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+{ command -v promtool && command -v prometheus; } >/dev/null 2>&1 || missing+=(prometheus)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
-command -v amtool >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
+{ command -v amtool && command -v prometheus-alertmanager; } >/dev/null 2>&1 ||
+  missing+=(prometheus-alertmanager)
 [ -x /usr/lib/postgresql/15/bin/postgres ] || missing+=(postgresql-15)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
@@ -17,6 +18,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   timeout 600 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 promtool --version | head -1
+prometheus --version 2>&1 | head -1
+prometheus-alertmanager --version 2>&1 | head -1
 redis-server --version
 amtool --version 2>&1 | head -1
 /usr/lib/postgresql/15/bin/postgres --version

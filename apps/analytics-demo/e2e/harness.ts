@@ -3,10 +3,17 @@
 // after; and a summary every test adds its figures to, printed at the end (summary.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 
 export const APP_DIR = resolve(__dirname, '..');
 export const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
@@ -155,4 +162,95 @@ export function record(section: string, item: string, figures: string): void {
     join(ARTIFACTS, 'e2e-summary.jsonl'),
     `${JSON.stringify({ section, item, figures })}\n`,
   );
+}
+
+/** A server binary the suite started (Prometheus, Alertmanager): on 127.0.0.1, its own folder. */
+export interface Server {
+  url: string;
+  port: number;
+  /** Its temporary folder (configuration and data); removed by stop(). */
+  dir: string;
+  /** What it wrote to stdout and stderr. */
+  output(): string;
+  /** SIGTERM, SIGKILL after `timeoutMs`; then removes its folder. */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * Starts `command` on a free port of 127.0.0.1 in a fresh temporary folder: `files` are written
+ * there first (name → content), `args(port, dir)` gives its arguments. Resolves once `readyPath`
+ * answers 200 (at most `timeoutMs`); kills it and throws, with its output, otherwise.
+ */
+export async function startServer(
+  command: string,
+  args: (port: number, dir: string) => string[],
+  options: {
+    files?: (dir: string) => Record<string, string>;
+    readyPath: string;
+    timeoutMs?: number;
+  },
+): Promise<Server> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), `e2e-${basename(command)}-`));
+  for (const [name, content] of Object.entries(options.files?.(dir) ?? {}))
+    writeFileSync(join(dir, name), content);
+  let output = '';
+  const child = spawn(command, args(port, dir), { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const collect = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-100_000));
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  const spawned = new Promise<void>((res, rej) => {
+    child.once('spawn', res);
+    child.once('error', rej);
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async (timeoutMs = 10_000) => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await spawned;
+    await waitUntil(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}`);
+        return (await fetch(`${url}${options.readyPath}`)).ok;
+      },
+      options.timeoutMs ?? 30_000,
+      `${command} ready`,
+    );
+  } catch (err) {
+    await stop(1000);
+    throw new Error(`${command}: ${err instanceof Error ? err.message : String(err)}\n${output}`);
+  }
+  return { url, port, dir, output: () => output, stop };
+}
+
+/** One element of a PromQL instant vector, as Prometheus' HTTP API answers it. */
+export interface PromSample {
+  metric: Record<string, string>;
+  value: [number, string];
+}
+
+/** Runs an instant PromQL query through Prometheus' HTTP API (`/api/v1/query`). */
+export async function promQuery(
+  prometheus: Pick<Server, 'url'>,
+  query: string,
+): Promise<PromSample[]> {
+  const res = await fetch(
+    `${prometheus.url}/api/v1/query?${new URLSearchParams({ query }).toString()}`,
+  );
+  const body = (await res.json()) as {
+    status: string;
+    error?: string;
+    data?: { result: PromSample[] };
+  };
+  if (body.status !== 'success' || !body.data)
+    throw new Error(`${query}: ${body.error ?? res.status}`);
+  return body.data.result;
 }

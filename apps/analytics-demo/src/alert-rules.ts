@@ -5,6 +5,7 @@
 import {
   below,
   defineRule,
+  parseDuration,
   standardRules,
   STANDARD_RULE_CASES,
   sum,
@@ -21,9 +22,12 @@ export const JOB = 'analytics';
  * Seed 000's rules, with one change: the pool alarm watches the connections a query can get
  * without waiting (`state="available"`: idle ones, plus those the pool may still open), because
  * pg opens connections lazily and a quiet pool has no idle ones at all.
+ *
+ * `forOverride` (the `ALERT_FOR` variable) replaces every rule's `for` in the in-process engine,
+ * so that end-to-end tests see an alert fire in seconds; the export always keeps the rules' own.
  */
-export function alertRules(job = JOB) {
-  return [
+export function alertRules(job = JOB, forOverride?: string) {
+  const rules = [
     ...standardRules({ job }).filter((rule) => rule.name !== 'DatabaseConnectionPoolExhausted'),
     defineRule({
       name: 'DatabaseConnectionPoolExhausted',
@@ -37,6 +41,9 @@ export function alertRules(job = JOB) {
       },
     }),
   ];
+  if (forOverride === undefined) return rules;
+  const forMs = parseDuration(forOverride, 'ALERT_FOR');
+  return rules.map((rule) => Object.freeze({ ...rule, forMs, forText: forOverride }));
 }
 
 const cases: RuleTestCase[] = STANDARD_RULE_CASES.map((c) =>

@@ -43,6 +43,10 @@ const schema = z.object({
   ALERTMANAGER_URL: optionalUrl,
   ROLLUP_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
   ALERT_INTERVAL_MS: z.coerce.number().int().min(100).default(1000),
+  ALERT_FOR: z
+    .string()
+    .regex(/^\d+(ms|s|m|h|d)$/, 'expected a duration like 2s or 5m')
+    .optional(),
   SEED_DEMO: flag.default(true),
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).default(5000),
   FAULT_INJECTION: flag.default(false),

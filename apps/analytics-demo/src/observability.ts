@@ -62,7 +62,7 @@ export function createObservability(config: Config, { db, repo, cache }: Storage
   ];
   const alerts = alerting.createAlertEngine({
     source: alerting.registrySource(metrics.registry),
-    rules: alertRules(config.SERVICE_NAME), // also exported to Prometheus (monitoring/alerts)
+    rules: alertRules(config.SERVICE_NAME, config.ALERT_FOR), // exported too: monitoring/alerts
     intervalMs: config.ALERT_INTERVAL_MS,
     notifiers,
     store: repo.alertStore<alerting.Alert>(),
