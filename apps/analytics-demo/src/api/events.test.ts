@@ -118,6 +118,17 @@ describe('event ingestion', () => {
     expect(await res.json()).toMatchObject({ accepted: 2 });
   });
 
+  it('answers 422, not 500, for properties nested too deep to serialize', async () => {
+    const body = JSON.stringify({ events: [usageEvent({ id: 'deep-1' })] }).replace(
+      '"credits"',
+      `"properties":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)},"credits"`,
+    );
+    const res = await t.request('POST', '/api/v1/workspaces/acme/events', { token: key, body });
+    expect(res.status).toBe(422);
+    const problem = (await res.json()) as { errors: { path: string }[] };
+    expect(problem.errors.map((e) => e.path)).toContain('events.0.properties');
+  });
+
   it('answers 400 for a body that is not valid UTF-8, storing nothing', async () => {
     const before = await stored();
     const json = Buffer.from(JSON.stringify({ events: [usageEvent({ id: 'utf-@' })] }));
