@@ -6,6 +6,7 @@ import { createShutdown } from '@obs/health';
 import { loadConfig, type Config } from './config';
 import { seedDemo, DEMO_WORKSPACE } from './seed';
 import { createService } from './service';
+import { answerClientErrors } from './client-error';
 
 let config: Config;
 try {
@@ -64,6 +65,7 @@ const server = serve(
     console.error(lines.join('\n') + '\n');
   },
 );
+answerClientErrors(server);
 service.start();
 
 createShutdown({

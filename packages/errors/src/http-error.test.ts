@@ -25,6 +25,12 @@ describe('HttpError', () => {
 });
 
 describe('toHttpError', () => {
+  it('maps a body the client stopped sending (Node: aborted, ECONNRESET) to 400, not 500', () => {
+    const aborted = Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
+    expect(toHttpError(aborted)).toMatchObject({ status: 400, code: 'REQUEST_ABORTED' });
+    expect(toHttpError(Object.assign(new Error('other'), { code: 'ECONNRESET' })).status).toBe(500);
+  });
+
   it.each([
     ['an HttpError as is', notFound('gone'), 404, 'NOT_FOUND'],
     [

@@ -141,7 +141,7 @@ function httpException(
 /**
  * Anything thrown, as an {@link HttpError}: an HttpError as is; a zod error as 422 with each
  * issue's field path; a failed parse of the request body (`bodyParseError`) as 400; a body over
- * the limit as 413;
+ * the limit as 413; a body the client stopped sending (`aborted`) as 400;
  * an error carrying an HTTP `status` (Hono's HTTPException) with that status; everything else 500,
  * the original kept as `cause`.
  */
@@ -164,6 +164,19 @@ export function toHttpError(err: unknown, options: { bodyParseError?: boolean } 
     return new HttpError(400, {
       code: 'MALFORMED_JSON',
       detail: 'The body is not valid JSON.',
+      cause: err,
+    });
+  }
+  // The client hung up while its body was being read (Node's `aborted`): its fault, not a 500
+  // that would count towards the error rate. Nobody is left to read the answer.
+  if (
+    err instanceof Error &&
+    err.message === 'aborted' &&
+    (err as { code?: unknown }).code === 'ECONNRESET'
+  ) {
+    return new HttpError(400, {
+      code: 'REQUEST_ABORTED',
+      detail: 'The client closed the connection before its request was complete.',
       cause: err,
     });
   }

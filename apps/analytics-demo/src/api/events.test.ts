@@ -118,6 +118,36 @@ describe('event ingestion', () => {
     expect(await res.json()).toMatchObject({ accepted: 2 });
   });
 
+  it('answers 422, not 500, for properties nested too deep to serialize', async () => {
+    const body = JSON.stringify({ events: [usageEvent({ id: 'deep-1' })] }).replace(
+      '"credits"',
+      `"properties":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)},"credits"`,
+    );
+    const res = await t.request('POST', '/api/v1/workspaces/acme/events', { token: key, body });
+    expect(res.status).toBe(422);
+    const problem = (await res.json()) as { errors: { path: string }[] };
+    expect(problem.errors.map((e) => e.path)).toContain('events.0.properties');
+  });
+
+  it('answers 400 for a body that is not valid UTF-8, storing nothing', async () => {
+    const before = await stored();
+    const json = Buffer.from(JSON.stringify({ events: [usageEvent({ id: 'utf-@' })] }));
+    const body = Buffer.concat([
+      json.subarray(0, json.indexOf('@')),
+      Buffer.from([0xff, 0xc3]),
+      json.subarray(json.indexOf('@') + 1),
+    ]);
+    const res = await t.service.app.request('/api/v1/workspaces/acme/events', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body,
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    expect(await res.json()).toMatchObject({ detail: 'The body is not valid UTF-8.' });
+    expect(await stored()).toBe(before);
+  });
+
   it('rejects an empty batch with 422', async () => {
     const res = await ingest([]);
     expect(res.status).toBe(422);

@@ -1,7 +1,8 @@
 // The HTTP API, FastAPI-style: each route declares its parameters, body and answers with zod, so
 // requests are validated before the handler runs and /openapi.json documents exactly this.
 import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
-import { conflict, notFound, payloadTooLarge, unprocessable } from '@obs/errors';
+import { isUtf8 } from 'node:buffer';
+import { badRequest, conflict, notFound, payloadTooLarge, unprocessable } from '@obs/errors';
 import { bodyLimit } from 'hono/body-limit';
 import type { Repository } from '../db/repository';
 import type { AnalyticsService } from '../domain/analytics';
@@ -81,6 +82,22 @@ export function registerApi(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
   app.use('/api/v1/workspaces/:workspaceId/*', workspaceScope);
   app.on(['GET', 'POST'], '/api/v1/workspaces', adminOnly);
   app.use('/api/v1/jobs/*', adminOnly);
+  app.use(
+    '/api/v1/workspaces/:workspaceId/events',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw payloadTooLarge(`The body is over ${MAX_BODY_BYTES} bytes.`);
+      },
+    }),
+  );
+  // JSON is UTF-8 (RFC 8259). Decoding would turn invalid bytes into U+FFFD and store that, so two
+  // different ids could become one: such a body is refused whole, after the size limit above.
+  app.use('/api/v1/*', async (c, next) => {
+    if (c.req.raw.body && /json/i.test(c.req.header('content-type') ?? ''))
+      if (!isUtf8(await c.req.arrayBuffer())) throw badRequest('The body is not valid UTF-8.');
+    await next();
+  });
 
   app.openapi(
     createRoute({
@@ -181,15 +198,6 @@ export function registerApi(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
     },
   );
 
-  app.use(
-    '/api/v1/workspaces/:workspaceId/events',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw payloadTooLarge(`The body is over ${MAX_BODY_BYTES} bytes.`);
-      },
-    }),
-  );
   app.openapi(
     createRoute({
       method: 'post',

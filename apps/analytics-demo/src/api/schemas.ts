@@ -140,10 +140,14 @@ export const UsageEventSchema = z
     properties: z
       .record(z.string(), z.unknown())
       .optional()
-      .refine(
-        (p) => p === undefined || Buffer.byteLength(JSON.stringify(p)) <= MAX_PROPERTIES_BYTES,
-        `must be at most ${MAX_PROPERTIES_BYTES} bytes as JSON`,
-      ),
+      .refine((p) => {
+        if (p === undefined) return true;
+        try {
+          return Buffer.byteLength(JSON.stringify(p)) <= MAX_PROPERTIES_BYTES;
+        } catch {
+          return false; // nested too deep to serialize (a RangeError): far over the limit anyway
+        }
+      }, `must be at most ${MAX_PROPERTIES_BYTES} bytes as JSON`),
   })
   .openapi('UsageEvent');
 
