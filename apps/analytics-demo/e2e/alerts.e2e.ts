@@ -20,6 +20,7 @@ import {
   waitUntil,
   type Demo,
   type Server,
+  startPrometheus,
 } from './harness';
 
 const WORKSPACE = 'alerts';
@@ -201,40 +202,11 @@ beforeAll(async () => {
   });
   expect(check.status).toBe(0);
 
-  const amPort = alertmanager.port;
-  const demoPort = demo.port;
-  prometheus = await startServer(
-    'prometheus',
-    (port, dir) => [
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-    ],
-    {
-      readyPath: '/-/ready',
-      files: () => ({
-        'rules.yml': toPrometheusRules([fastHighErrorRate()], {
-          groupName: 'analytics-e2e',
-          interval: '1s',
-        }),
-        'prometheus.yml': `global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-  evaluation_interval: 1s
-rule_files:
-  - rules.yml
-alerting:
-  alertmanagers:
-    - static_configs:
-        - targets: ['127.0.0.1:${amPort}']
-scrape_configs:
-  - job_name: ${JOB}
-    static_configs:
-      - targets: ['127.0.0.1:${demoPort}']
-`,
-      }),
-    },
-  );
+  prometheus = await startPrometheus({
+    demoPort: demo.port,
+    rules: toPrometheusRules([fastHighErrorRate()], { groupName: 'analytics-e2e', interval: '1s' }),
+    alertmanagerPort: alertmanager.port,
+  });
   const server = prometheus;
   await waitUntil(
     async () => (await promQuery(server, `up{job="${JOB}"} == 1`)).length > 0,

@@ -12,6 +12,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
+import { JOB } from '../src/alert-rules';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 
@@ -253,4 +254,49 @@ export async function promQuery(
   if (body.status !== 'success' || !body.data)
     throw new Error(`${query}: ${body.error ?? res.status}`);
   return body.data.result;
+}
+
+/**
+ * Prometheus on a free port of 127.0.0.1: scrapes the demo every second as job `analytics`,
+ * evaluates `rules` (a rule file's text) every second, and alerts `alertmanagerPort` if given.
+ */
+export function startPrometheus(options: {
+  demoPort: number;
+  rules: string;
+  alertmanagerPort?: number;
+}): Promise<Server> {
+  const alerting =
+    options.alertmanagerPort === undefined
+      ? ''
+      : `alerting:
+  alertmanagers:
+    - static_configs:
+        - targets: ['127.0.0.1:${options.alertmanagerPort}']
+`;
+  return startServer(
+    'prometheus',
+    (port, dir) => [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ],
+    {
+      readyPath: '/-/ready',
+      files: () => ({
+        'rules.yml': options.rules,
+        // rule_files are relative to the configuration's folder.
+        'prometheus.yml': `global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+rule_files:
+  - rules.yml
+${alerting}scrape_configs:
+  - job_name: ${JOB}
+    static_configs:
+      - targets: ['127.0.0.1:${options.demoPort}']
+`,
+      }),
+    },
+  );
 }

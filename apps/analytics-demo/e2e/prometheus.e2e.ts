@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { createTarget, type Target } from '../scripts/traffic';
 import { alertRules, JOB } from '../src/alert-rules';
 import {
@@ -14,10 +14,10 @@ import {
   promQuery,
   record,
   startDemo,
-  startServer,
   waitUntil,
   type Demo,
   type Server,
+  startPrometheus,
 } from './harness';
 
 const RULES = resolve(APP_DIR, '../../monitoring/alerts/rules.yml');
@@ -29,36 +29,6 @@ let demo: Demo | undefined;
 let prometheus: Server | undefined;
 let target: Target;
 let firstScrapeMs = 0;
-
-/** Prometheus on a free port of 127.0.0.1, scraping the demo every second, with the committed rules. */
-function startPrometheus(demoPort: number): Promise<Server> {
-  return startServer(
-    'prometheus',
-    (port, dir) => [
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-    ],
-    {
-      readyPath: '/-/ready',
-      files: () => ({
-        'rules.yml': readFileSync(RULES, 'utf8'),
-        // rule_files are relative to the configuration's folder.
-        'prometheus.yml': `global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-  evaluation_interval: 1s
-rule_files:
-  - rules.yml
-scrape_configs:
-  - job_name: ${JOB}
-    static_configs:
-      - targets: ['127.0.0.1:${demoPort}']
-`,
-      }),
-    },
-  );
-}
 
 /** `sum by (route, status) (http_requests_total)` as `route status → count`. */
 async function countsByRoute(server: Server): Promise<Map<string, number>> {
@@ -72,7 +42,7 @@ beforeAll(async () => {
   demo = await startDemo();
   target = await createTarget(demo.url, ADMIN_TOKEN, WORKSPACE);
   const t0 = performance.now();
-  prometheus = await startPrometheus(demo.port);
+  prometheus = await startPrometheus({ demoPort: demo.port, rules: readFileSync(RULES, 'utf8') });
   // /-/ready comes seconds before the first scrape (service discovery hands out targets late).
   const server = prometheus;
   await waitUntil(
