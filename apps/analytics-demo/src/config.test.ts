@@ -43,6 +43,14 @@ describe('loadConfig', () => {
     });
   });
 
+  it("lets ALERT_FOR shorten every in-process rule's wait, and keeps each rule's own without it", async () => {
+    const { alertRules } = await import('./alert-rules');
+    const shortened = alertRules('analytics', loadConfig({ ALERT_FOR: '2s' }).ALERT_FOR);
+    expect(new Set(shortened.map((r) => r.forMs))).toEqual(new Set([2000]));
+    const own = alertRules('analytics', loadConfig({}).ALERT_FOR);
+    expect(own.find((r) => r.name === 'HighErrorRate')?.forMs).toBe(300_000);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '' })).toMatchObject({ PORT: 8000 });
   });
@@ -56,6 +64,7 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'verbose'],
     ['SENTRY_DSN', 'not a url'],
     ['SEED_DEMO', 'maybe'],
+    ['ALERT_FOR', 'soon'],
   ])('rejects %s=%s with an error naming the variable', (name, value) => {
     let error: unknown;
     try {
