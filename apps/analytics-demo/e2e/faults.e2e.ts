@@ -9,7 +9,7 @@ import {
   type RealServer,
 } from '../../../scripts/real-servers';
 import { createTarget, drive, eventBatch, type Request } from '../scripts/traffic';
-import { ADMIN_TOKEN, record, startDemo, waitUntil, type Demo } from './harness';
+import { ADMIN_TOKEN, api, record, startDemo, waitUntil, type Demo } from './harness';
 
 const demos: Demo[] = [];
 const servers: RealServer[] = [];
@@ -103,22 +103,18 @@ describe('faults survived', () => {
     await redis.halt();
     const during = await drive(target, read, { seconds: 4, concurrency: 4 });
     const ready = await fetch(`${demo.url}/ready`);
-    const health = (await (
-      await fetch(`${demo.url}/health`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
-    ).json()) as { status: string; checks: Record<string, { status: string }> };
+    const report = async () =>
+      (await (await api(demo, 'GET', '/health')).json()) as {
+        status: string;
+        checks: Record<string, { status: string }>;
+      };
+    const health = await report();
     expect(ready.status).toBe(200);
     expect(health.status).toBe('degraded');
     expect([...during.byStatus]).toEqual([[200, during.requests]]);
     await redis.resume();
     await waitUntil(
-      async () =>
-        (
-          (await (
-            await fetch(`${demo.url}/health`, {
-              headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-            })
-          ).json()) as { checks: Record<string, { status: string }> }
-        ).checks.redis?.status === 'healthy',
+      async () => (await report()).checks.redis?.status === 'healthy',
       30_000,
       'redis healthy again',
     );

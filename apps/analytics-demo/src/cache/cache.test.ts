@@ -90,30 +90,20 @@ describe.each(backends)('the %s cache', (name, open) => {
   });
 
   test('misses once new events are stored, and sees them', async () => {
-    await repo.insertEvents('acme', [
-      {
-        id: 'e2',
-        user_id: 'u2',
-        agent_id: 'bot',
-        type: 'chat',
-        credits: 7,
-        occurred_at: T0 + 2000,
-      },
-    ]);
+    const second = {
+      id: 'e2',
+      user_id: 'u2',
+      agent_id: 'bot',
+      type: 'chat',
+      credits: 7,
+      occurred_at: T0 + 2000,
+    };
+    await repo.insertEvents('acme', [second]);
     const after = await analytics.calculateAnalytics('acme', query);
     expect(after).toMatchObject({ cached: false, analytics: { total_credits: 12 } });
     expect(await analytics.calculateAnalytics('acme', query)).toMatchObject({ cached: true });
     // Events already stored change nothing, and keep the cached answer.
-    await repo.insertEvents('acme', [
-      {
-        id: 'e2',
-        user_id: 'u2',
-        agent_id: 'bot',
-        type: 'chat',
-        credits: 7,
-        occurred_at: T0 + 2000,
-      },
-    ]);
+    await repo.insertEvents('acme', [second]);
     expect(await analytics.calculateAnalytics('acme', query)).toMatchObject({ cached: true });
   });
 
