@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { setInternalErrorHandler } from '@obs/core';
 import { Registry, Counter } from 'prom-client';
 import {
   createAlertEngine,
@@ -197,6 +198,55 @@ describe('createAlertEngine lifecycle (fake clock)', () => {
       ['Backup failed', 'resolved'],
     ]);
     expect((await engine.history())[0]!.annotations.resolution).toBe('backup re-ran fine');
+  });
+});
+
+describe('the alert store', () => {
+  it('keeps each resolved alert, and idle() waits until the store has written it', async () => {
+    const f = fixture();
+    const rows = new Map<string, string>();
+    const store = {
+      save: async (alert: Alert) => {
+        await new Promise((r) => setTimeout(r, 50)); // a slow database
+        rows.set(alert.id, alert.state);
+      },
+      history: () => [],
+    };
+    const engine = createAlertEngine({ source: f.source, rules: [], notifiers: [], store });
+    const alert = engine.triggerAlert('Disk full', '/var at 99%', 'warning', {});
+    engine.resolveAlert(alert.id, 'cleaned up');
+    await engine.idle(); // waits for the write, not only the notifications
+    expect(rows.get(alert.id)).toBe('resolved');
+  });
+
+  it('lets history read the writes made before it, and reports a failing store instead of throwing', async () => {
+    const f = fixture();
+    const engine = createAlertEngine({ source: f.source, rules: [], notifiers: [] });
+    const alert = engine.triggerAlert('Backup failed', 'exit 2', 'critical', {});
+    engine.resolveAlert(alert.id, 'fixed');
+    expect((await engine.history(1))[0]).toMatchObject({ id: alert.id, state: 'resolved' });
+
+    const broken = createAlertEngine({
+      source: f.source,
+      rules: [],
+      notifiers: [],
+      store: {
+        save: () => {
+          throw new Error('database down');
+        },
+        history: () => [],
+      },
+    });
+    const reported: string[] = [];
+    setInternalErrorHandler((err, where) => reported.push(`${where}: ${(err as Error).message}`));
+    try {
+      const stuck = broken.triggerAlert('Queue stuck', 'no progress', 'warning', {});
+      expect(() => broken.resolveAlert(stuck.id, 'moving again')).not.toThrow();
+      await broken.idle();
+      expect(reported).toEqual(['@obs/alerts: store: database down']);
+    } finally {
+      setInternalErrorHandler(undefined);
+    }
   });
 });
 

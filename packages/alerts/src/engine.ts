@@ -195,7 +195,7 @@ export interface AlertEngine {
   ingest(alerts: readonly ExternalAlert[]): void;
   /** Notifications sent and failed, per notifier. */
   stats(): Record<string, NotificationStats>;
-  /** Resolves when every notification started so far has settled (tests, shutdown). */
+  /** Resolves when every notification and store write started so far has settled (tests, shutdown). */
   idle(): Promise<void>;
 }
 
@@ -288,14 +288,22 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
   /** Alerts whose firing was announced: only those announce their resolve. */
   const announced = new WeakSet<Alert>();
 
+  // The store gets each alert once, when it resolves; idle() and history() wait for its writes.
+  const saves = new Set<Promise<void>>();
   const persist = (alert: Alert) => {
-    try {
-      const saving = store.save(alert);
-      if (saving instanceof Promise)
-        saving.catch((err: unknown) => reportInternalError(err, '@obs/alerts: store'));
-    } catch (err) {
-      reportInternalError(err, '@obs/alerts: store');
-    }
+    const saving = (async () => {
+      try {
+        await store.save(alert);
+      } catch (err) {
+        reportInternalError(err, '@obs/alerts: store');
+      }
+    })();
+    saves.add(saving);
+    inFlight.add(saving);
+    void saving.finally(() => {
+      saves.delete(saving);
+      inFlight.delete(saving);
+    });
   };
 
   const inhibited = (alert: Alert) =>
@@ -530,7 +538,10 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
         )
         .map((a) => ({ ...a }));
     },
-    history: async (limit = 100) => store.history(limit),
+    history: async (limit = 100) => {
+      await Promise.allSettled([...saves]); // reads see every write made before them
+      return store.history(limit);
+    },
     get: (id) => {
       const alert = byId.get(id);
       return alert && { ...alert };
