@@ -185,6 +185,26 @@ describe.each(backends)('the repository on %s', (name, open) => {
     });
   });
 
+  test('keeps exact ranges that start and end inside days, and at midnight', async () => {
+    const total = async (from: number, to: number) =>
+      (await repo.analytics('acme', from, to, 'agent')).total_events;
+    expect(await total(T0 + 11 * 3_600_000, T0 + DAY + 9 * 3_600_000)).toBe(1); // e2 only
+    expect(await total(T0 + 2 * DAY - 1000, T0 + 2 * DAY)).toBe(1); // e4, the day's last second
+    expect(await total(T0 + 2 * DAY - 999, T0 + 2 * DAY + 1)).toBe(1); // e5, at midnight
+    expect(await total(T0 + 2 * DAY, T0 + 2 * DAY)).toBe(0); // empty range
+    expect((await repo.credits('acme', T0 + 2 * DAY - 1000, T0 + 2 * DAY + 1)).events).toBe(2);
+    expect(await repo.activeUsers('acme', T0 + 2 * DAY - 1000)).toBe(2);
+  });
+
+  test('finds a range of events through the by-day index, not by reading the table', async () => {
+    if (db!.dialect !== 'sqlite') return; // PostgreSQL's planner reads tables this small whole
+    const plan = await db!.query<{ detail: string }>(
+      'EXPLAIN QUERY PLAN SELECT COUNT(*) FROM events WHERE workspace_id = ? AND day >= ? AND day <= ? AND occurred_at >= ? AND occurred_at < ?',
+      ['acme', '2026-11-18', '2026-11-19', T0, T0 + DAY],
+    );
+    expect(plan.map((row) => row.detail).join('\n')).toMatch(/USING INDEX events_by_day/);
+  });
+
   test('rolls up the days that received events since their last rollup, once', async () => {
     const first = await repo.rollup(T0 + 4 * DAY);
     expect(first.days).toBeGreaterThanOrEqual(4);

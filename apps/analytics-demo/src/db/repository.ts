@@ -82,6 +82,19 @@ const EVENT_COLUMNS = 10;
 const iso = (ms: unknown) => new Date(Number(ms)).toISOString();
 /** The UTC day of an instant, `YYYY-MM-DD`: stored with each event so grouping is plain SQL. */
 export const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+/**
+ * Events of a workspace in [from, to): the days select rows through the events_by_day index,
+ * occurred_at then keeps the exact range. Parameters: {@link inRange}.
+ */
+const IN_RANGE =
+  'workspace_id = ? AND day >= ? AND day <= ? AND occurred_at >= ? AND occurred_at < ?';
+const inRange = (workspaceId: string, from: number, to: number): Param[] => [
+  workspaceId,
+  utcDay(from),
+  utcDay(Math.max(from, to - 1)),
+  from,
+  to,
+];
 const placeholders = (rows: number, columns: number) =>
   Array.from({ length: rows }, () => `(${Array<string>(columns).fill('?').join(', ')})`).join(', ');
 
@@ -253,8 +266,8 @@ export class Repository {
     groupBy: GroupBy,
   ): Promise<Analytics> {
     const column = GROUP_COLUMN[groupBy];
-    const where = 'WHERE workspace_id = ? AND occurred_at >= ? AND occurred_at < ?';
-    const params = [workspaceId, from, to];
+    const where = `WHERE ${IN_RANGE}`;
+    const params = inRange(workspaceId, from, to);
     const groups = await this.db.query(
       `SELECT ${column} AS key, COUNT(*) AS events, SUM(credits) AS credits, COUNT(DISTINCT user_id) AS users FROM events ${where} GROUP BY ${column} ORDER BY ${column}`,
       params,
@@ -279,8 +292,8 @@ export class Repository {
   /** Distinct users with an event at or after `since`. */
   async activeUsers(workspaceId: string, since: number): Promise<number> {
     const [row] = await this.db.query(
-      'SELECT COUNT(DISTINCT user_id) AS users FROM events WHERE workspace_id = ? AND occurred_at >= ?',
-      [workspaceId, since],
+      'SELECT COUNT(DISTINCT user_id) AS users FROM events WHERE workspace_id = ? AND day >= ? AND occurred_at >= ?',
+      [workspaceId, utcDay(since), since],
     );
     return Number(row?.users ?? 0);
   }
@@ -288,16 +301,16 @@ export class Repository {
   /** Active users of every workspace with events since `since`. */
   async activeUsersByWorkspace(since: number): Promise<Map<string, number>> {
     const rows = await this.db.query(
-      'SELECT workspace_id, COUNT(DISTINCT user_id) AS users FROM events WHERE occurred_at >= ? GROUP BY workspace_id',
-      [since],
+      'SELECT workspace_id, COUNT(DISTINCT user_id) AS users FROM events WHERE day >= ? AND occurred_at >= ? GROUP BY workspace_id',
+      [utcDay(since), since],
     );
     return new Map(rows.map((r) => [String(r.workspace_id), Number(r.users)]));
   }
 
   async credits(workspaceId: string, from: number, to: number): Promise<CreditsReport> {
     const rows = await this.db.query(
-      'SELECT agent_id, COUNT(*) AS events, SUM(credits) AS credits FROM events WHERE workspace_id = ? AND occurred_at >= ? AND occurred_at < ? GROUP BY agent_id ORDER BY agent_id',
-      [workspaceId, from, to],
+      `SELECT agent_id, COUNT(*) AS events, SUM(credits) AS credits FROM events WHERE ${IN_RANGE} GROUP BY agent_id ORDER BY agent_id`,
+      inRange(workspaceId, from, to),
     );
     const byAgent = rows.map((r) => ({
       agent_id: String(r.agent_id),
@@ -323,7 +336,6 @@ export class Repository {
     );
     let rows = 0;
     for (const { workspace_id, day } of dirty) {
-      const from = Date.parse(`${day}T00:00:00Z`);
       rows += await this.db.transaction(async (tx) => {
         // Two instances rolling up the same day on one PostgreSQL take turns.
         if (this.db.dialect === 'postgres')
@@ -339,9 +351,9 @@ export class Repository {
         return tx.execute(
           `INSERT INTO daily_rollups (workspace_id, day, agent_id, type, events, credits, users, updated_at)
            SELECT workspace_id, day, agent_id, type, COUNT(*), SUM(credits), COUNT(DISTINCT user_id), ?
-           FROM events WHERE workspace_id = ? AND occurred_at >= ? AND occurred_at < ?
+           FROM events WHERE workspace_id = ? AND day = ?
            GROUP BY workspace_id, day, agent_id, type`,
-          [now, workspace_id, from, from + 86_400_000],
+          [now, workspace_id, day],
         );
       });
     }
