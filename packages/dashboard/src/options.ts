@@ -3,10 +3,10 @@ import type { DashboardDefinition } from './definition';
 import type { AlertSource, HealthSource, LogSource, MetricSource, SpanSource } from './sources';
 
 export type DashboardAuth =
-  /** A bearer token: the pages ask for it once and send it with every call. */
-  | { token: string }
+  /** A bearer token (as `metricsHandler`'s): the pages ask for it once and send it with every call. */
+  | { bearer: string }
   /** HTTP basic auth on every path of the dashboard, pages included. */
-  | { basic: { username: string; password: string } }
+  | { username: string; password: string }
   /** No protection: only when you mean it (a dashboard shows your traffic). */
   | false;
 
