@@ -295,17 +295,20 @@ describe('grafanaProvisioning', () => {
       .toBe(`# Grafana dashboard provider: loads the dashboard JSON files of one folder.
 apiVersion: 1
 providers:
-  - name: "obs"
-    folder: "Obs"
+  - name: 'obs'
+    folder: 'Obs'
     type: file
     disableDeletion: false
     allowUiUpdates: false
     updateIntervalSeconds: 30
     options:
-      path: "/var/lib/grafana/dashboards"
+      path: '/var/lib/grafana/dashboards'
       foldersFromFilesStructure: false
 `);
     expect(grafanaProvisioning({ dashboardsPath: '/d' })).not.toContain('folder:');
+    const odd = grafanaProvisioning({ dashboardsPath: "/it's", folder: 'a\nb' });
+    expect(odd).toContain(`      path: '/it''s'\n`);
+    expect(odd).toContain(`    folder: "a\\nb"\n`);
     expect(() => grafanaProvisioning({ dashboardsPath: '' })).toThrow(
       expect.objectContaining({ option: 'dashboardsPath' }),
     );

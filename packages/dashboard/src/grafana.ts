@@ -282,7 +282,10 @@ export function toGrafanaDashboard(
 export function grafanaProvisioning(options: GrafanaProvisioningOptions): string {
   if (!options.dashboardsPath)
     throw new ObsConfigError('dashboardsPath', 'the folder of the dashboard files is required');
-  const q = (text: string) => JSON.stringify(text); // a YAML double-quoted scalar
+  // A YAML single-quoted scalar ('' for a quote), or double-quoted with escapes when it must be.
+  const q = (text: string) =>
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u001f\u007f]/.test(text) ? JSON.stringify(text) : `'${text.replaceAll("'", "''")}'`;
   return [
     '# Grafana dashboard provider: loads the dashboard JSON files of one folder.',
     'apiVersion: 1',
