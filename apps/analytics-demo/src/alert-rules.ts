@@ -3,17 +3,36 @@
 // Prometheus rules, promtool tests and an Alertmanager config into monitoring/alerts/ (this
 // module is the export's --config).
 import {
+  alertmanagerNotifier,
   below,
   defineRule,
+  logNotifier,
   parseDuration,
   standardRules,
   STANDARD_RULE_CASES,
+  slackNotifier,
   sum,
   value,
+  webhookNotifier,
+  type Notifier,
   type Receiver,
   type Route,
   type RuleTestCase,
 } from '@obs/alerts';
+
+/** Where the in-process engine's alerts go: the log always; a webhook, Slack, Alertmanager when set. */
+export function alertNotifiers(
+  urls: { ALERT_WEBHOOK_URL?: string; SLACK_WEBHOOK_URL?: string; ALERTMANAGER_URL?: string },
+  log: (message: string, fields: Record<string, unknown>) => void,
+): Notifier[] {
+  const { ALERT_WEBHOOK_URL: webhook, SLACK_WEBHOOK_URL: slack, ALERTMANAGER_URL: am } = urls;
+  return [
+    logNotifier(log),
+    ...(webhook ? [webhookNotifier({ url: webhook })] : []),
+    ...(slack ? [slackNotifier({ webhookUrl: slack })] : []),
+    ...(am ? [alertmanagerNotifier({ url: am })] : []),
+  ];
+}
 
 /** Prometheus' job for the demo (monitoring/prometheus.yml), which ServiceDown watches. */
 export const JOB = 'analytics';

@@ -46,6 +46,7 @@ const server = serve(
       `  Metrics        ${base}/metrics`,
       `  Health         ${base}/health  (details with the admin token)`,
       `  Alerts         ${base}/alerts`,
+      `  Dashboard      ${base}/_obs/  (open it with the admin token)`,
       '',
       `  Storage: ${service.storage.db.dialect}, cache: ${service.storage.cache.kind}`,
     ];

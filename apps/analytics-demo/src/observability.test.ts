@@ -154,6 +154,30 @@ describe('the assembled observability', () => {
     expect(stored.find((a) => a.id === alert.id)).toMatchObject({ state: 'resolved' });
   });
 
+  it('mounts the live dashboard at /_obs behind the admin token, fed by this service', async () => {
+    expect((await t.request('GET', '/_obs/api/overview')).status).toBe(401);
+    expect((await t.request('GET', '/_obs/api/overview', { token: key })).status).toBe(401);
+    const sent = await t.request('GET', '/api/v1/workspaces/acme/credits', { token: key });
+    await t.service.obs.dashboard.sample();
+    const api = async <T>(path: string) =>
+      (await (await t.request('GET', `/_obs/api/${path}`, { token: ADMIN })).json()) as T;
+    const overview = await api<{ routes: { route: string }[]; health: { status: string } }>(
+      'overview',
+    );
+    expect(overview.routes.map((r) => r.route)).toContain(
+      '/api/v1/workspaces/:workspaceId/credits',
+    );
+    expect(['healthy', 'degraded']).toContain(overview.health.status);
+    const business = await api<{ panels: { title: string }[] }>('business');
+    expect(business.panels.map((p) => p.title)).toContain('Credits consumed per agent');
+    const requestId = sent.headers.get('x-request-id')!;
+    const logs = await api<{ records: { request_id: string; message: string }[] }>(
+      `logs?request_id=${requestId}`,
+    );
+    expect(logs.records.map((r) => r.message)).toContain('request completed');
+    expect(logs.records.every((r) => r.request_id === requestId)).toBe(true);
+  });
+
   it('writes the audit log as a verifiable hash chain', async () => {
     await t.request('GET', '/api/v1/workspaces/acme', { token: 'wrong' });
     await t.service.obs.audit.close();

@@ -1,11 +1,11 @@
-// Every @obs package wired into one service: the file to copy. Requests meet the middleware in
-// this order: context → tracing → request log → HTTP metrics → routes, with errors answered as
-// problem+json. Shutdown flushes each signal in turn, so nothing is lost on SIGTERM.
+// Every @obs package wired into one service: the file to copy. Requests meet context → tracing →
+// request log → HTTP metrics → routes; errors answer as problem+json; shutdown flushes every signal.
 import type { Hono } from 'hono';
 import * as alerting from '@obs/alerts';
 import { alertRoutes } from '@obs/alerts/hono';
 import { obsContext } from '@obs/core/hono';
 import { initErrors } from '@obs/errors';
+import { obsDashboard } from '@obs/dashboard/hono';
 import { errorHandler, notFoundHandler } from '@obs/errors/hono';
 import * as checks from '@obs/health';
 import { healthRoutes } from '@obs/health/hono';
@@ -15,7 +15,8 @@ import { createMetrics } from '@obs/metrics';
 import { httpMetrics, metricsHandler } from '@obs/metrics/hono';
 import { initTracing } from '@obs/tracing';
 import { tracing as traceRequests } from '@obs/tracing/hono';
-import { alertRules } from './alert-rules';
+import { alertNotifiers, alertRules } from './alert-rules';
+import { businessDashboard } from './dashboards';
 import { appMetrics } from './app-metrics';
 import type { Config } from './config';
 import type { Storage } from './storage';
@@ -24,18 +25,19 @@ export function createObservability(config: Config, { db, repo, cache }: Storage
   const { service, adminToken } = config;
   // Tracing before errors: Sentry then finds our provider and tags its events with our trace ids.
   const exporter = config.OTEL_EXPORTER_OTLP_ENDPOINT ? 'otlp' : 'memory';
-  const tracing = initTracing({ service, exporter });
+  const tracing = initTracing({ service, exporter, recentSpans: 1000 }); // recent ones: /_obs
   const errors = initErrors({ service, dsn: config.SENTRY_DSN });
   const loki = config.LOKI_URL ? logging.lokiDestination({ url: config.LOKI_URL }) : undefined;
+  const recentLogs = logging.memoryDestination({ limit: 2000 }); // the dashboard's Logs page
+  // Breadcrumbs: the last log lines before an error travel with it to Sentry.
+  const sinks = [recentLogs, errors.breadcrumbs, ...(loki ? [loki] : [])];
   const logger = logging.createLogger({
     service,
     level: config.LOG_LEVEL,
     format: config.LOG_FORMAT,
-    // Breadcrumbs: the last log lines before an error travel with it to Sentry.
-    destination: [config.LOG_FILE ?? 'stdout', ...(loki ? [loki] : []), errors.breadcrumbs],
+    destination: [config.LOG_FILE ?? 'stdout', ...sinks],
   });
   const audit = logging.createAuditLogger({ path: config.auditLog, service });
-
   const metrics = createMetrics({ service, collectDefaultMetrics: true });
   const m = appMetrics(metrics, () => db.pool(), {
     spans: () => tracing.stats(),
@@ -52,19 +54,12 @@ export function createObservability(config: Config, { db, repo, cache }: Storage
   health.register('disk', checks.diskCheck(config.DATA_DIR), optional);
   health.register('memory', checks.memoryCheck(), optional);
   health.register('event_loop', checks.eventLoopCheck(), { critical: false });
-
-  const { ALERT_WEBHOOK_URL: webhook, SLACK_WEBHOOK_URL: slack, ALERTMANAGER_URL: am } = config;
-  const notifiers = [
-    alerting.logNotifier((msg, fields) => logger.warn(msg, fields)),
-    ...(webhook ? [alerting.webhookNotifier({ url: webhook })] : []),
-    ...(slack ? [alerting.slackNotifier({ webhookUrl: slack })] : []),
-    ...(am ? [alerting.alertmanagerNotifier({ url: am })] : []),
-  ];
+  const source = alerting.registrySource(metrics.registry); // samples for alerts and dashboard
   const alerts = alerting.createAlertEngine({
-    source: alerting.registrySource(metrics.registry),
+    source,
     rules: alertRules(config.SERVICE_NAME, config.ALERT_FOR), // exported too: monitoring/alerts
     intervalMs: config.ALERT_INTERVAL_MS,
-    notifiers,
+    notifiers: alertNotifiers(config, (message, fields) => logger.warn(message, fields)),
     store: repo.alertStore<alerting.Alert>(),
   });
 
@@ -78,14 +73,19 @@ export function createObservability(config: Config, { db, repo, cache }: Storage
       error.status >= 500 && logger.error('request failed', { error: original });
     app.onError(errorHandler({ errors, log, count: (labels) => m.errors.inc(labels) }));
     app.notFound(notFoundHandler());
-    const auth = config.METRICS_TOKEN ? { bearer: config.METRICS_TOKEN } : undefined;
-    app.get('/metrics', metricsHandler({ metrics, auth }));
+    const scrape = config.METRICS_TOKEN ? { bearer: config.METRICS_TOKEN } : undefined;
+    app.get('/metrics', metricsHandler({ metrics, auth: scrape }));
     app.route('/', healthRoutes(health, { token: adminToken }));
     app.route('/', alertRoutes(alerts, { token: adminToken }));
+    app.route('/_obs', dashboard);
   }
-
+  // The live dashboard (/_obs) needs no Prometheus or Grafana; the admin token opens it.
+  const sources = { metrics: source, health, alerts, logs: recentLogs, traces: tracing.memory };
+  const auth = { bearer: adminToken };
+  const dashboard = obsDashboard({ service, auth, ...sources, business: businessDashboard() });
   /** Flushes and closes every signal: first what produces telemetry, then what carries it. */
-  async function shutdown(): Promise<void> {
+  async function close(): Promise<void> {
+    dashboard.close();
     alerts.stop();
     health.close();
     await alerts.idle();
@@ -96,5 +96,5 @@ export function createObservability(config: Config, { db, repo, cache }: Storage
     await metrics.shutdown();
   }
 
-  return { tracing, errors, logger, audit, metrics, m, health, alerts, install, shutdown };
+  return { tracing, errors, logger, audit, metrics, m, health, alerts, dashboard, install, close };
 }

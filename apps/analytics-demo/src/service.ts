@@ -154,7 +154,7 @@ export async function createService(
       (closed ??= (async () => {
         rollup.stop();
         await rollup.idle();
-        await obs.shutdown();
+        await obs.close();
         await storage.close();
       })()),
   };

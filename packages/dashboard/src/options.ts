@@ -1,4 +1,5 @@
 // Options of `obsDashboard()` (the Hono sub-app in `@obs/dashboard/hono`).
+import type { ServiceInfoOptions } from '@obs/core';
 import type { DashboardDefinition } from './definition';
 import type { AlertSource, HealthSource, LogSource, MetricSource, SpanSource } from './sources';
 
@@ -24,8 +25,8 @@ export interface DashboardOptions {
   traces?: SpanSource;
   /** The Business page: the app's own panels. */
   business?: DashboardDefinition;
-  /** The service's name in the page title. @default 'service' */
-  service?: string;
+  /** The service shown in the page title, as every @obs package takes it (name from `OTEL_SERVICE_NAME` when not given). */
+  service?: ServiceInfoOptions;
   /** How often the server samples the metrics and the pages refresh. @default 2000 */
   intervalMs?: number;
   /** How much history is kept for the charts. @default 300000 (5 minutes) */

@@ -204,7 +204,7 @@ describe('auth', () => {
 describe('GET /api/config', () => {
   it('lists only the pages whose source was given, and the alert routes path', async () => {
     const { app } = mount({
-      service: 'analytics',
+      service: { name: 'analytics' },
       logs: { records: () => [] },
       alerts: { alerts: () => [], history: () => Promise.resolve([]) },
     });

@@ -7,6 +7,7 @@ import {
   createRedactor,
   ObsConfigError,
   reportInternalError,
+  resolveServiceInfo,
 } from '@obs/core';
 import type {
   AlertsResponse,
@@ -112,7 +113,7 @@ const schema = z
     logs: source('records').optional(),
     traces: source('records').optional(),
     business: definition.optional(),
-    service: z.string().min(1).max(200).optional(),
+    service: z.record(z.string(), z.string().optional()).optional(),
     intervalMs: z.number().int().min(100).max(60_000).optional(),
     historyMs: z.number().int().min(1000).max(3_600_000).optional(),
     assetsDir: z.string().optional(),
@@ -222,8 +223,7 @@ export function obsDashboard(options: ObsDashboardOptions): ObsDashboard {
   const { auth, metrics, health, alerts, logs, traces, business } = options;
   const intervalMs = options.intervalMs ?? 2000;
   const historyMs = options.historyMs ?? 300_000;
-  const service =
-    options.service ?? process.env.OTEL_SERVICE_NAME ?? process.env.SERVICE_NAME ?? 'service';
+  const service = resolveServiceInfo(options.service).name;
   const redact = createRedactor();
 
   const overview = overviewDashboard();
