@@ -1,17 +1,20 @@
 // Issue 10, part 1: a real Prometheus (Debian's `prometheus`) scrapes the demo and loads the
 // committed rules (monitoring/alerts/rules.yml); after known traffic, PromQL over the demo's
 // series counts exactly what was sent, per route template; and `promtool check metrics` finds
-// nothing to say about the live /metrics.
+// nothing to say about the live /metrics. Issue 11: every expression of the committed Grafana
+// dashboards (monitoring/grafana/dashboards/) runs on that Prometheus, with data where the
+// traffic feeds it.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { createTarget, type Target } from '../scripts/traffic';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createTarget, eventBatch, type Target } from '../scripts/traffic';
 import { alertRules, JOB } from '../src/alert-rules';
 import {
   ADMIN_TOKEN,
   APP_DIR,
   promQuery,
+  type PromSample,
   record,
   startDemo,
   waitUntil,
@@ -21,6 +24,7 @@ import {
 } from './harness';
 
 const RULES = resolve(APP_DIR, '../../monitoring/alerts/rules.yml');
+const DASHBOARDS = resolve(APP_DIR, '../../monitoring/grafana/dashboards');
 const WORKSPACE = 'prom';
 const CREDITS = '/api/v1/workspaces/:workspaceId/credits';
 const ANALYTICS = '/api/v1/workspaces/:workspaceId/analytics';
@@ -156,6 +160,151 @@ describe('Prometheus scrapes the demo', () => {
       'prometheus',
       'promtool check metrics',
       `clean (exit 0, no findings): ${families} metric families, ${samples} samples`,
+    );
+  });
+
+  it('answers every expression of the Grafana dashboards, with data where the traffic feeds it', async () => {
+    const server = prometheus!;
+    const ws = `/api/v1/workspaces/${WORKSPACE}`;
+    const send = async (method: string, path: string, token: string, body?: string) => {
+      const res = await fetch(`${demo!.url}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body,
+      });
+      await res.arrayBuffer();
+      return res;
+    };
+    // A fixed range, so the second read of a round is answered from the cache.
+    const now = Date.now();
+    const range = `from=${new Date(now - 86_400_000).toISOString()}&to=${new Date(now + 3_600_000).toISOString()}`;
+    // Rounds over several scrapes, so the counters grow between samples and rate() is above 0:
+    // events (credits; active users once the rollup ran), an analytics read twice (a cache miss,
+    // then a hit), the rollup job, and a refused key (an authentication failure).
+    for (let round = 0; round < 4; round++) {
+      expect(
+        (await send('POST', `${ws}/events`, target.key, eventBatch(target, 20, 60_000))).status,
+      ).toBe(200);
+      expect(
+        (await send('GET', `${ws}/analytics?${range}`, target.key)).headers.get('x-cache'),
+      ).toBe('miss');
+      expect(
+        (await send('GET', `${ws}/analytics?${range}`, target.key)).headers.get('x-cache'),
+      ).toBe('hit');
+      expect((await send('POST', '/api/v1/jobs/rollup', ADMIN_TOKEN)).status).toBe(200);
+      expect((await send('GET', `${ws}/credits`, 'not-a-key')).status).toBe(401);
+      await new Promise((res) => setTimeout(res, 1100));
+    }
+
+    interface Dashboard {
+      title: string;
+      panels: { title: string; targets: { refId: string; expr: string }[] }[];
+    }
+    const dashboards = readdirSync(DASHBOARDS)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => JSON.parse(readFileSync(join(DASHBOARDS, f), 'utf8')) as Dashboard);
+    expect(dashboards.map((d) => d.title).sort()).toEqual([
+      'Analytics business',
+      'Analytics overview',
+    ]);
+    // What each panel must show after this traffic. `positive`: some series above 0 (counters
+    // that grew within the window, gauges the traffic set); `data`: at least one series with a
+    // number (gauges that may read 0, such as requests in flight between requests); `any`: the
+    // query must succeed, but may be empty.
+    const expected: Record<string, 'positive' | 'data' | 'any'> = {
+      'Request rate': 'positive',
+      // No 5xx in this traffic: the numerator has no series, so neither has the ratio.
+      'Error rate': 'any',
+      Latency: 'positive',
+      'In flight': 'data',
+      CPU: 'positive',
+      'Memory (RSS)': 'positive',
+      'Event loop lag (p99)': 'data',
+      'Active users': 'positive',
+      'Credits consumed per agent': 'positive',
+      'Cache hit rate': 'positive',
+      'Background jobs': 'positive',
+      'Database connections': 'positive',
+      'Authentication failures': 'positive',
+    };
+    const targets = dashboards.flatMap((d) =>
+      d.panels.flatMap((p) =>
+        p.targets.map((t) => ({
+          panel: p.title,
+          name: `${d.title} / ${p.title} / ${t.refId}`,
+          // As Grafana sends it with "All" selected; a window of 4 scrape intervals would do as
+          // well ($__rate_interval), 1m keeps every round of the traffic in it.
+          query: t.expr
+            .replaceAll('$service', '.*')
+            .replaceAll('$route', '.*')
+            .replaceAll('$__rate_interval', '1m'),
+        })),
+      ),
+    );
+    expect(Object.keys(expected).sort()).toEqual([...new Set(targets.map((t) => t.panel))].sort());
+
+    const results = new Map<string, { status: string; error?: string; result: PromSample[] }>();
+    const evaluate = async () => {
+      for (const t of targets) {
+        const res = await fetch(
+          `${server.url}/api/v1/query?${new URLSearchParams({ query: t.query }).toString()}`,
+        );
+        const body = (await res.json()) as {
+          status: string;
+          error?: string;
+          data?: { result: PromSample[] };
+        };
+        results.set(t.name, {
+          status: body.status,
+          error: body.error,
+          result: body.data?.result ?? [],
+        });
+      }
+    };
+    const shows = (name: string, want: 'positive' | 'data' | 'any') => {
+      const values = (results.get(name)?.result ?? []).map((s) => Number(s.value[1]));
+      if (want === 'any') return true;
+      if (want === 'data') return values.some((v) => Number.isFinite(v));
+      return values.some((v) => Number.isFinite(v) && v > 0);
+    };
+    const t0 = performance.now();
+    await waitUntil(
+      async () => {
+        await evaluate();
+        return targets.every((t) => shows(t.name, expected[t.panel]!));
+      },
+      15_000,
+      'every dashboard panel has its data',
+    ).catch(() => undefined); // the assertions below say which panel has not
+    const seenMs = performance.now() - t0;
+
+    for (const t of targets)
+      expect({ name: t.name, query: t.query, ...results.get(t.name) }).toMatchObject({
+        status: 'success',
+      });
+    for (const t of targets)
+      expect({
+        name: t.name,
+        query: t.query,
+        shows: shows(t.name, expected[t.panel]!),
+        result: results.get(t.name)?.result,
+      }).toMatchObject({
+        shows: true,
+      });
+
+    const withData = targets.filter((t) => (results.get(t.name)?.result.length ?? 0) > 0).length;
+    record(
+      'prometheus',
+      'Grafana dashboards on real Prometheus',
+      `${targets.length} expressions of ${dashboards.length} dashboards (${dashboards.map((d) => d.title).join(', ')}) all status success; ${withData} with data (${targets.length - withData} empty: ${
+        targets
+          .filter((t) => (results.get(t.name)?.result.length ?? 0) === 0)
+          .map((t) => t.name)
+          .join(', ') || 'none'
+      }), within ${(seenMs / 1000).toFixed(1)} s`,
     );
   });
 });

@@ -1,14 +1,16 @@
 // monitoring/ at the repository root: the rule files and Alertmanager config are generated from
-// src/alert-rules.ts and committed; this fails when they drift from what the export writes, and
-// checks every file with the real tools (promtool, amtool; CI installs both).
+// src/alert-rules.ts, the Grafana dashboards from src/dashboards.ts, and committed; this fails
+// when they drift from what the export writes, and checks every file with the real tools
+// (promtool, amtool; CI installs both).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { runCli } from '@obs/alerts/cli';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { notInstalled } from '../../../scripts/real-servers';
+import { GRAFANA_DASHBOARDS_PATH, grafanaFiles } from './dashboards';
 
 const MONITORING = resolve(__dirname, '../../../monitoring');
 const installed = (tool: string) => spawnSync(tool, ['--version']).status === 0;
@@ -32,6 +34,55 @@ describe('monitoring/', () => {
         text: readFileSync(join(out, file), 'utf8'),
       });
     expect(readdirSync(join(MONITORING, 'alerts')).sort()).toEqual(readdirSync(out).sort());
+  });
+
+  it('holds exactly the Grafana dashboards and provisioning the export writes from src/dashboards.ts', () => {
+    const files = grafanaFiles();
+    for (const [file, text] of Object.entries(files))
+      expect({ file, text: readFileSync(join(MONITORING, 'grafana', file), 'utf8') }).toEqual({
+        file,
+        text,
+      });
+    // Nothing stale beside them in the generated folders.
+    for (const folder of ['dashboards', 'provisioning/dashboards'])
+      expect(readdirSync(join(MONITORING, 'grafana', folder)).sort()).toEqual(
+        Object.keys(files)
+          .filter((f) => f.startsWith(`${folder}/`) && !f.slice(folder.length + 1).includes('/'))
+          .map((f) => f.slice(folder.length + 1))
+          .sort(),
+      );
+  });
+
+  it('has Grafana dashboards whose every expression promtool parses', () => {
+    const exprs = readdirSync(join(MONITORING, 'grafana/dashboards')).flatMap((file) => {
+      const dashboard = JSON.parse(
+        readFileSync(join(MONITORING, 'grafana/dashboards', file), 'utf8'),
+      ) as { panels: { targets: { expr: string }[] }[] };
+      return dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr));
+    });
+    expect(exprs.length).toBeGreaterThan(10);
+    if (!installed('promtool')) {
+      notInstalled('promtool');
+      return;
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'analytics-grafana-'));
+    try {
+      const rules = exprs.map((expr, i) => ({
+        record: `check_${i}`,
+        expr: expr
+          .replaceAll('$service', '.*')
+          .replaceAll('$route', '.*')
+          .replaceAll('$__rate_interval', '1m'),
+      }));
+      writeFileSync(join(dir, 'rules.yml'), stringify({ groups: [{ name: 'grafana', rules }] }));
+      const result = run('promtool', ['check', 'rules', 'rules.yml'], dir);
+      expect(result).toEqual({
+        ok: true,
+        output: expect.stringContaining(`SUCCESS: ${exprs.length} rules found`),
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('has rules promtool accepts, whose unit tests pass, and a Prometheus config that loads them', () => {
@@ -129,8 +180,25 @@ describe('monitoring/', () => {
     });
     const grafana = parse(
       readFileSync(join(MONITORING, 'grafana/provisioning/datasources/datasources.yml'), 'utf8'),
-    ) as { datasources: { url: string }[] };
+    ) as { datasources: { url: string; type: string; uid: string; isDefault?: boolean }[] };
     for (const source of grafana.datasources)
       expect(services).toContain(new URL(source.url).hostname);
+    // Grafana loads the generated dashboards: the provider's folder is where compose mounts them,
+    // and their data source variable finds a Prometheus data source (the default one).
+    expect(compose.services.grafana!.volumes).toContain(
+      `./grafana/dashboards:${GRAFANA_DASHBOARDS_PATH}:ro`,
+    );
+    const provider = parse(
+      readFileSync(join(MONITORING, 'grafana/provisioning/dashboards/obs.yml'), 'utf8'),
+    ) as { providers: { type: string; options: { path: string } }[] };
+    expect(provider.providers).toEqual([
+      expect.objectContaining({
+        type: 'file',
+        options: expect.objectContaining({ path: GRAFANA_DASHBOARDS_PATH }),
+      }),
+    ]);
+    expect(grafana.datasources).toContainEqual(
+      expect.objectContaining({ type: 'prometheus', uid: 'prometheus', isDefault: true }),
+    );
   });
 });

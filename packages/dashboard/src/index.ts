@@ -25,3 +25,5 @@ export type {
   TraceSummary,
 } from './api';
 export type { DashboardAuth, DashboardOptions } from './options';
+export { grafanaProvisioning, toGrafanaDashboard, toPromQL } from './grafana';
+export type { GrafanaDashboardOptions, GrafanaProvisioningOptions, PromQLOptions } from './grafana';

@@ -22,6 +22,11 @@ const LABELS: Record<PageName, string> = {
   alerts: 'Alerts',
 };
 
+/** The title, with the service's name unless the title already says it. */
+function heading(c: ConfigResponse): string {
+  return c.title.includes(c.service) ? c.title : `${c.title} · ${c.service}`;
+}
+
 interface Route {
   page: string;
   /** `#/traces/<id>` */
@@ -66,7 +71,7 @@ function App() {
       (c) => {
         setConfig(c);
         setError(undefined);
-        document.title = `${c.title} · ${c.service}`;
+        document.title = heading(c);
       },
       (e: unknown) => {
         if (controller.signal.aborted) return;
@@ -106,9 +111,7 @@ function App() {
   return (
     <ShellContext.Provider value={shell}>
       <header>
-        <span class="brand">
-          {config.title} <span class="muted">· {config.service}</span>
-        </span>
+        <span class="brand">{heading(config)}</span>
         <nav>
           {pages.map((p) => (
             <a key={p} href={`#/${p}`} class={p === page ? 'active' : ''} data-testid={`nav-${p}`}>

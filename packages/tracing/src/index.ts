@@ -2,7 +2,7 @@ export { initTracing } from './init';
 export type { Tracing } from './init';
 export type { TracingOptions, ExporterKind, OtlpProtocol } from './options';
 export { SpanRing } from './processors';
-export type { TracingStats } from './processors';
+export type { SpanRecord, TracingStats } from './processors';
 export {
   SCOPE,
   withSpan,

@@ -253,6 +253,57 @@ describe('initTracing setup', () => {
   });
 });
 
+describe('recent spans beside another exporter', () => {
+  it('keeps the last recentSpans spans in memory while exporting over OTLP, as plain records', async () => {
+    const t = initTracing({
+      endpoint: receiver.url,
+      sampleRatio: 1,
+      processor: 'simple',
+      recentSpans: 2,
+    });
+    try {
+      withSpan('parent', () => withSpan('child', () => undefined));
+      withSpan('last', () => undefined);
+      await t.forceFlush();
+      expect(receiver.spans.map((s) => s.name)).toEqual(['child', 'parent', 'last']);
+      // The oldest went first: the ring holds two.
+      expect(t.memory!.records().map((r) => r.name)).toEqual(['parent', 'last']);
+    } finally {
+      await t.shutdown();
+    }
+  });
+
+  it('gives each record its ids, parent, times in ms, status, redacted attributes and events', async () => {
+    const t = initTracing({ exporter: 'memory', processor: 'simple', sampleRatio: 1 });
+    try {
+      const before = Date.now();
+      withSpan('parent', () => {
+        withSpan('child', (span) => {
+          span.setAttribute('app.password', 'hunter2');
+          span.addEvent('cache.miss', { key: 'k1' });
+          span.setStatus({ code: SpanStatusCode.ERROR, message: 'boom' });
+        });
+      });
+      const [child, parent] = t.memory!.records();
+      expect(child).toMatchObject({
+        name: 'child',
+        trace_id: parent!.trace_id,
+        parent_span_id: parent!.span_id,
+        status: 'error',
+        status_message: 'boom',
+        attributes: { 'app.password': '[REDACTED]' },
+        events: [{ name: 'cache.miss', attributes: { key: 'k1' } }],
+      });
+      expect(parent!.parent_span_id).toBeUndefined();
+      expect(child!.start_ms).toBeGreaterThanOrEqual(before - 1);
+      expect(child!.duration_ms).toBeGreaterThanOrEqual(0);
+      expect(child!.events[0]!.time_ms).toBeGreaterThanOrEqual(child!.start_ms);
+    } finally {
+      await t.shutdown();
+    }
+  });
+});
+
 describe('redaction beyond attribute keys', () => {
   it('scrubs links, exception messages, URL values and the status message before export', async () => {
     const receiver2 = await startOtlpReceiver();

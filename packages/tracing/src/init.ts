@@ -28,6 +28,7 @@ import {
 } from './options';
 import {
   RedactingSpanProcessor,
+  RingProcessor,
   SpanRing,
   statsMeterProvider,
   type TracingStats,
@@ -40,7 +41,10 @@ export interface Tracing {
   readonly provider: NodeTracerProvider | undefined;
   /** The service identity on the resource. */
   readonly service: ServiceInfo;
-  /** The 'memory' exporter's ring of finished spans; undefined with other exporters. */
+  /**
+   * Recent finished spans: the 'memory' exporter's ring, or the one `recentSpans` keeps beside
+   * another exporter; undefined otherwise.
+   */
   readonly memory: SpanRing | undefined;
   /** Exported, dropped and failed span counts (read it from a metrics gauge). */
   stats(): TracingStats;
@@ -160,7 +164,12 @@ export function initTracing(options: TracingOptions = {}): Tracing {
   if (!o.enabled) return disabled(o.service);
 
   const stats: TracingStats = { spansExported: 0, spansDropped: 0, spansFailed: 0 };
-  const memory = o.exporter === 'memory' ? new SpanRing(o.memorySpans) : undefined;
+  const memory =
+    o.exporter === 'memory'
+      ? new SpanRing(o.memorySpans)
+      : o.recentSpans > 0
+        ? new SpanRing(o.recentSpans)
+        : undefined;
   const out = exporter(o, memory);
   const selfObsMeterProvider = statsMeterProvider(stats);
   const processors: SpanProcessor[] = [new RedactingSpanProcessor(o.redactPaths)];
@@ -178,6 +187,7 @@ export function initTracing(options: TracingOptions = {}): Tracing {
           }),
     );
   }
+  if (memory && o.exporter !== 'memory') processors.push(new RingProcessor(memory));
   processors.push(...(o.spanProcessors as SpanProcessor[]));
 
   const { service } = o;

@@ -47,6 +47,12 @@ export interface TracingOptions {
   /** Spans kept by the 'memory' exporter (oldest go first). @default 1000 */
   memorySpans?: number;
   /**
+   * Also keep the last N finished spans in memory beside another exporter (OTLP, console), for a
+   * service's own trace page: `tracing.memory` is that ring. The 'memory' exporter keeps its own
+   * (`memorySpans`). @default 0 (none)
+   */
+  recentSpans?: number;
+  /**
    * More span processors after ours (an APM vendor's, Sentry's). They see spans already redacted.
    * @default []
    */
@@ -71,6 +77,7 @@ const schema = z
     maxExportBatchSize: z.number().int().positive().optional(),
     scheduledDelayMillis: z.number().int().nonnegative().optional(),
     memorySpans: z.number().int().positive().optional(),
+    recentSpans: z.number().int().nonnegative().optional(),
     spanProcessors: z
       .array(
         z.custom<object>(
@@ -103,6 +110,7 @@ export interface ResolvedTracingOptions {
   maxExportBatchSize: number;
   scheduledDelayMillis: number;
   memorySpans: number;
+  recentSpans: number;
   spanProcessors: object[];
   redactPaths: string[];
   enabled: boolean;
@@ -220,6 +228,7 @@ export function resolveOptions(
     maxExportBatchSize: Math.min(o.maxExportBatchSize ?? 512, o.maxQueueSize ?? 2048),
     scheduledDelayMillis: o.scheduledDelayMillis ?? 5000,
     memorySpans: o.memorySpans ?? 1000,
+    recentSpans: o.recentSpans ?? 0,
     spanProcessors: o.spanProcessors ?? [],
     redactPaths: o.redactPaths ?? [],
     enabled: o.enabled ?? !disabled,

@@ -107,34 +107,94 @@ export class RedactingSpanProcessor implements SpanProcessor {
   }
 }
 
+/** A finished span in plain values: what a service's own trace page reads (`SpanRing.records()`). */
+export interface SpanRecord {
+  trace_id: string;
+  span_id: string;
+  parent_span_id?: string;
+  name: string;
+  /** `server`, `client`, `internal`, `producer` or `consumer`. */
+  kind: string;
+  /** Epoch milliseconds (fractional). */
+  start_ms: number;
+  duration_ms: number;
+  status: 'unset' | 'ok' | 'error';
+  status_message?: string;
+  attributes: Record<string, unknown>;
+  events: { name: string; time_ms: number; attributes: Record<string, unknown> }[];
+}
+
+const KINDS = ['internal', 'server', 'client', 'producer', 'consumer'];
+const STATUSES = ['unset', 'ok', 'error'] as const;
+const ms = ([seconds, nanos]: readonly [number, number]) => seconds * 1000 + nanos / 1e6;
+
+function toRecord(span: ReadableSpan): SpanRecord {
+  const { traceId, spanId } = span.spanContext();
+  const record: SpanRecord = {
+    trace_id: traceId,
+    span_id: spanId,
+    name: span.name,
+    kind: KINDS[span.kind] ?? 'internal',
+    start_ms: ms(span.startTime),
+    duration_ms: ms(span.duration),
+    status: STATUSES[span.status.code],
+    attributes: { ...span.attributes },
+    events: span.events.map((e) => ({
+      name: e.name,
+      time_ms: ms(e.time),
+      attributes: { ...e.attributes },
+    })),
+  };
+  const parent = span.parentSpanContext?.spanId;
+  if (parent) record.parent_span_id = parent;
+  if (span.status.message) record.status_message = span.status.message;
+  return record;
+}
+
 /**
- * The 'memory' exporter: the last `max` finished spans, oldest dropped first, so a long-running
- * service (the demo's trace pages) holds a fixed amount. OpenTelemetry's InMemorySpanExporter keeps
- * every span it is given.
+ * The last `max` finished spans, in memory: the 'memory' exporter, or (with `recentSpans`) a ring
+ * kept beside another exporter for a service's own trace page. Spans arrive already redacted.
  */
 export class SpanRing implements SpanExporter {
-  private spans: ReadableSpan[] = [];
+  private ring: (ReadableSpan | undefined)[];
+  private total = 0;
   private stopped = false;
 
-  constructor(readonly max = 1000) {}
+  constructor(readonly max = 1000) {
+    this.ring = new Array<ReadableSpan | undefined>(max);
+  }
+
+  /** Keeps one finished span (the oldest held goes when the ring is full). */
+  add(span: ReadableSpan): void {
+    this.ring[this.total % this.max] = span;
+    this.total++;
+  }
 
   export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
     if (this.stopped) {
       done({ code: ExportResultCode.FAILED, error: new Error('exporter is shut down') });
       return;
     }
-    this.spans.push(...spans);
-    if (this.spans.length > this.max) this.spans = this.spans.slice(-this.max);
+    for (const span of spans) this.add(span);
     done({ code: ExportResultCode.SUCCESS });
   }
 
   /** Finished spans, oldest first. */
   getFinishedSpans(): ReadableSpan[] {
-    return [...this.spans];
+    const held = Math.min(this.total, this.max);
+    const out: ReadableSpan[] = [];
+    for (let i = this.total - held; i < this.total; i++) out.push(this.ring[i % this.max]!);
+    return out;
+  }
+
+  /** Finished spans, oldest first, as plain values (ids, times in ms, attributes, events). */
+  records(): SpanRecord[] {
+    return this.getFinishedSpans().map(toRecord);
   }
 
   reset(): void {
-    this.spans = [];
+    this.ring = new Array<ReadableSpan | undefined>(this.max);
+    this.total = 0;
   }
 
   shutdown(): Promise<void> {
@@ -143,6 +203,21 @@ export class SpanRing implements SpanExporter {
   }
 
   forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** Feeds a {@link SpanRing} as spans end, beside the provider's exporter (`recentSpans`). */
+export class RingProcessor implements SpanProcessor {
+  constructor(private readonly ring: SpanRing) {}
+  onStart(): void {}
+  onEnd(span: ReadableSpan): void {
+    this.ring.add(span);
+  }
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+  shutdown(): Promise<void> {
     return Promise.resolve();
   }
 }

@@ -1,0 +1,2 @@
+export { obsDashboard } from './dashboard';
+export type { ObsDashboard, ObsDashboardOptions } from './dashboard';

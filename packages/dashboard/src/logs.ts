@@ -1,0 +1,62 @@
+// The Logs page's query over the recent-records ring: newest first, by level (that level and
+// above), text, request id and trace id. Records come out redacted, and a text search matches the
+// redacted record, so it cannot probe a value the redaction hides.
+import type { Redactor } from '@obs/core';
+import type { LogsResponse } from './api';
+
+/** Severity of each level name, higher is more severe (winston's npm levels, plus fatal). */
+export const LOG_LEVELS = {
+  fatal: 7,
+  error: 6,
+  warn: 5,
+  info: 4,
+  http: 3,
+  verbose: 2,
+  debug: 1,
+  silly: 0,
+} as const;
+
+export type LogLevel = keyof typeof LOG_LEVELS;
+
+export interface LogQuery {
+  level?: LogLevel | undefined;
+  q?: string | undefined;
+  request_id?: string | undefined;
+  trace_id?: string | undefined;
+  limit: number;
+}
+
+function severity(level: unknown): number {
+  if (typeof level !== 'string') return -1;
+  return (LOG_LEVELS as Record<string, number>)[level.toLowerCase()] ?? -1;
+}
+
+export function queryLogs(
+  all: readonly Record<string, unknown>[],
+  query: LogQuery,
+  redact: Redactor,
+): LogsResponse {
+  const min = query.level === undefined ? undefined : LOG_LEVELS[query.level];
+  const text = query.q?.toLowerCase();
+  const records: Record<string, unknown>[] = [];
+  let matched = 0;
+  for (let i = all.length - 1; i >= 0; i--) {
+    // A sink could hold anything: skip what is not a record rather than throw.
+    const item: unknown = all[i];
+    if (item === null || typeof item !== 'object') continue;
+    const record = item as Record<string, unknown>;
+    if (min !== undefined && severity(record.level) < min) continue;
+    if (query.request_id !== undefined && record.request_id !== query.request_id) continue;
+    if (query.trace_id !== undefined && record.trace_id !== query.trace_id) continue;
+    let clean: Record<string, unknown> | undefined;
+    if (text !== undefined) {
+      if (!JSON.stringify(record).toLowerCase().includes(text)) continue;
+      clean = redact(record) as Record<string, unknown>;
+      if (!JSON.stringify(clean).toLowerCase().includes(text)) continue;
+    }
+    matched++;
+    if (records.length < query.limit)
+      records.push(clean ?? (redact(record) as Record<string, unknown>));
+  }
+  return { records, held: all.length, matched };
+}
