@@ -1,0 +1,125 @@
+// One panel as a uPlot line chart, or as big numbers for a stat panel.
+import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
+import uPlot from 'uplot';
+import type { PanelData } from '../src/api';
+import { formatValue } from './format';
+
+const COLORS = ['#2f6fdf', '#d9480f', '#2b8a3e', '#862e9c', '#e8590c', '#0b7285', '#5c940d'];
+const HEIGHT = 180;
+
+function aligned(panel: PanelData): uPlot.AlignedData {
+  return [panel.data.t, ...panel.data.series.map((s) => s.values)];
+}
+
+function options(panel: PanelData, width: number, onDraw: (u: uPlot) => void): uPlot.Options {
+  const format = (v: number | null): string => formatValue(v, panel.unit);
+  return {
+    width,
+    height: HEIGHT,
+    scales: { x: { time: true } },
+    series: [
+      {},
+      ...panel.data.series.map((s, i) => ({
+        // An unlabelled line (one query, no `by`) is the panel's own.
+        label: s.label || panel.title,
+        stroke: COLORS[i % COLORS.length]!,
+        width: 1.5,
+        spanGaps: false,
+        value: (_u: uPlot, v: number | null) => format(v),
+      })),
+    ],
+    axes: [
+      { stroke: '#666', grid: { stroke: '#eee' } },
+      {
+        stroke: '#666',
+        grid: { stroke: '#eee' },
+        size: 76,
+        values: (_u: uPlot, splits: number[]) => splits.map(format),
+      },
+    ],
+    hooks: { draw: [onDraw] },
+  };
+}
+
+interface ChartProps {
+  panel: PanelData;
+  /** Called after each draw that had points. */
+  onDrawn?: () => void;
+}
+
+/** A timeseries panel; `data-testid="chart"` appears once uPlot has drawn its points. */
+export function Chart({ panel, onDrawn }: ChartProps) {
+  const box = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | undefined>(undefined);
+  const drawnRef = useRef(onDrawn);
+  drawnRef.current = onDrawn;
+  // A new set of lines (or unit) needs a new plot; new values only need setData.
+  const shape = `${panel.unit ?? ''}|${panel.data.series.map((s) => s.label).join('\u0000')}`;
+
+  // Before the browser paints: the chart appears in the same frame as its card.
+  useLayoutEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const onDraw = (u: uPlot): void => {
+      if (u.data[0].length === 0) return;
+      el.dataset.testid = 'chart';
+      drawnRef.current?.();
+    };
+    const u = new uPlot(options(panel, el.clientWidth || 400, onDraw), aligned(panel), el);
+    plot.current = u;
+    const resize = new ResizeObserver(() => {
+      if (el.clientWidth > 0 && el.clientWidth !== u.width)
+        u.setSize({ width: el.clientWidth, height: HEIGHT });
+    });
+    resize.observe(el);
+    return () => {
+      resize.disconnect();
+      u.destroy();
+      plot.current = undefined;
+      delete el.dataset.testid;
+    };
+    // Rebuilt on a new shape only (the panel is read then); new values go through setData below.
+  }, [shape]);
+
+  useEffect(() => {
+    const u = plot.current;
+    if (u && u.data[0] !== panel.data.t) u.setData(aligned(panel));
+  }, [panel]);
+
+  return <div class="chart-box" ref={box} />;
+}
+
+/** The latest non-null value of a series. */
+export function latest(values: readonly (number | null)[]): number | null {
+  for (let i = values.length - 1; i >= 0; i--) {
+    const v = values[i];
+    if (v !== null && v !== undefined) return v;
+  }
+  return null;
+}
+
+/** One panel in its card: chart, big numbers, or the empty state. */
+export function PanelCard({ panel, onDrawn }: ChartProps) {
+  const empty = panel.data.t.length === 0 || panel.data.series.length === 0;
+  return (
+    <section class={`card panel panel-${panel.type}`} data-testid="panel">
+      <h3>{panel.title}</h3>
+      {empty ? (
+        <p class="empty">no data yet</p>
+      ) : panel.type === 'stat' ? (
+        <div class="stats">
+          {panel.data.series.map((s) => (
+            <div class="stat" data-testid="stat" key={s.label}>
+              <span class="stat-value">{formatValue(latest(s.values), panel.unit)}</span>
+              {panel.data.series.length > 1 || s.label ? (
+                <span class="stat-label">{s.label}</span>
+              ) : null}
+            </div>
+          ))}
+        </div>
+      ) : (
+        <Chart panel={panel} {...(onDrawn ? { onDrawn } : {})} />
+      )}
+    </section>
+  );
+}
