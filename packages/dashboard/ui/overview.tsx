@@ -4,8 +4,11 @@ import { PanelCard } from './chart';
 import { formatValue, seconds } from './format';
 import { Empty, ErrorLine, Loading } from './parts';
 
+/** Panels drawn as a chart: timeseries with points and at least one line (else "no data yet"). */
 function charted(panels: readonly PanelData[]): number {
-  return panels.filter((p) => p.type === 'timeseries' && p.data.t.length > 0).length;
+  return panels.filter(
+    (p) => p.type === 'timeseries' && p.data.t.length > 0 && p.data.series.length > 0,
+  ).length;
 }
 
 /** Panels, each timeseries drawn as a chart; `ready` once every chart with points has drawn. */

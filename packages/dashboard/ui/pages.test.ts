@@ -100,6 +100,8 @@ const business = {
   panels: [
     panel('Active users', 'short', { 'ws-1': (i) => 3 + i, 'ws-2': () => 5 }),
     panel('Cache hit rate', 'percentunit', { '': () => 0.93 }, 'stat'),
+    // Points in time but no line yet (no failure so far): shown empty, not waited for.
+    panel('Authentication failures', 'reqps', {}),
   ],
 } satisfies BusinessResponse;
 
@@ -378,6 +380,7 @@ describe('the dashboard pages in Chromium', () => {
     await ready('business');
     expect(await count('chart')).toBe(1);
     expect(await page.getByTestId('stat').innerText()).toContain('93%');
+    expect(await page.getByTestId('panel').last().innerText()).toContain('no data yet');
     await shot('business');
   });
 
