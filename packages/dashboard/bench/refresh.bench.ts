@@ -1,78 +1,25 @@
 // Issue 11's server budget: "updating with 10 routes and 5 minutes of history costs the server
-// ≤ 5 ms per refresh". A real prom-client registry (http_requests_total and
+// ≤ 5 ms per refresh". A real prom-client registry (bench/registry.ts: http_requests_total and
 // http_request_duration_seconds for 10 routes × 3 statuses, plus the process default metrics),
 // 150 samples at the default 2 s interval (5 minutes, on a simulated clock), then a full
 // `GET /api/overview` through `app.request()`: the first request after a sample (the pages poll
 // once per sample, so this is what each refresh costs) and repeated ones (served from the cache).
 // Also the cost of one sampler tick (collect() from the registry, then history + panels).
 import { Hono } from 'hono';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
-import type { MetricSample, MetricSource } from '../src/index';
 import { obsDashboard } from '../src/hono/index';
+import { benchRegistry } from './registry';
 
 const TOKEN = 'bench-token-0123456789abcdef';
 const percentile = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
 const fmt = (ms: number) => `${ms.toFixed(3)} ms`;
 
-interface PromJsonMetric {
-  name: string;
-  values: { labels: Record<string, string | number>; value: number; metricName?: string }[];
-}
-
-/** The registry as a metric source (what an app writes in one line, or @obs/alerts' registrySource). */
-function registrySource(registry: Registry): MetricSource {
-  return {
-    async collect() {
-      const metrics = (await registry.getMetricsAsJSON()) as unknown as PromJsonMetric[];
-      const samples: MetricSample[] = [];
-      for (const metric of metrics)
-        for (const v of metric.values) {
-          const labels: Record<string, string> = {};
-          for (const k in v.labels) labels[k] = String(v.labels[k]);
-          samples.push({ name: v.metricName ?? metric.name, labels, value: v.value });
-        }
-      return samples;
-    },
-  };
-}
-
-const registry = new Registry();
-collectDefaultMetrics({ register: registry });
-const labelNames = ['method', 'route', 'status'] as const;
-const requests = new Counter({
-  name: 'http_requests_total',
-  help: 'h',
-  labelNames,
-  registers: [registry],
-});
-const duration = new Histogram({
-  name: 'http_request_duration_seconds',
-  help: 'h',
-  labelNames,
-  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-  registers: [registry],
-});
-const routes = Array.from({ length: 10 }, (_, i) => `/api/v1/resource${i}/:id`);
-function traffic(): void {
-  for (const route of routes)
-    for (const [status, n] of [
-      ['200', 20],
-      ['404', 2],
-      ['500', 1],
-    ] as const)
-      for (let i = 0; i < n; i++) {
-        const labels = { method: 'GET', route, status };
-        requests.inc(labels);
-        duration.observe(labels, Math.random() * 0.2);
-      }
-}
+const { source, traffic } = benchRegistry();
 
 // A simulated clock: 150 samples 2 s apart without waiting 5 minutes.
 let clock = Date.now();
 Date.now = () => clock;
 
-const source = registrySource(registry);
 const dashboard = obsDashboard({ auth: { bearer: TOKEN }, metrics: source });
 dashboard.close(); // ticks are driven below
 const app = new Hono();

@@ -98,9 +98,14 @@ export function latest(values: readonly (number | null)[]): number | null {
   return null;
 }
 
+/** No points or no line (a metric the app does not have): the card says so, nothing is drawn. */
+export function isEmpty(panel: PanelData): boolean {
+  return panel.data.t.length === 0 || panel.data.series.length === 0;
+}
+
 /** One panel in its card: chart, big numbers, or the empty state. */
 export function PanelCard({ panel, onDrawn }: ChartProps) {
-  const empty = panel.data.t.length === 0 || panel.data.series.length === 0;
+  const empty = isEmpty(panel);
   return (
     <section class={`card panel panel-${panel.type}`} data-testid="panel">
       <h3>{panel.title}</h3>

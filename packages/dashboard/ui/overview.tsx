@@ -1,14 +1,12 @@
 import type { OverviewResponse, PanelData } from '../src/api';
 import { useDrawnReady, usePoll, useReady } from './app-context';
-import { PanelCard } from './chart';
+import { isEmpty, PanelCard } from './chart';
 import { formatValue, seconds } from './format';
 import { Empty, ErrorLine, Loading } from './parts';
 
-/** Panels drawn as a chart: timeseries with points and at least one line (else "no data yet"). */
+/** The charts PanelCard draws: the timeseries panels it does not show as empty. */
 function charted(panels: readonly PanelData[]): number {
-  return panels.filter(
-    (p) => p.type === 'timeseries' && p.data.t.length > 0 && p.data.series.length > 0,
-  ).length;
+  return panels.filter((p) => p.type === 'timeseries' && !isEmpty(p)).length;
 }
 
 /** Panels, each timeseries drawn as a chart; `ready` once every chart with points has drawn. */
