@@ -1,6 +1,6 @@
 // What every page reads from the shell: the server's config, and how to ask for a token or move.
 import { createContext } from 'preact';
-import { useContext, useEffect, useRef, useState } from 'preact/hooks';
+import { useContext, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { ConfigResponse } from '../src/api';
 import { getJson, TokenRequired } from './client';
 
@@ -40,7 +40,9 @@ export function usePoll<T>(path: string): Polled<T> {
   const [state, setState] = useState<{ path: string; data?: T; error?: string }>({ path });
   const [nonce, setNonce] = useState(0);
 
-  useEffect(() => {
+  // A layout effect: the request (or the early answer) is taken before the first paint, not a
+  // frame after it.
+  useLayoutEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     let controller: AbortController | undefined;
     let stopped = false;

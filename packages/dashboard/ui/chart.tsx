@@ -37,6 +37,8 @@ function options(panel: PanelData, width: number, onDraw: (u: uPlot) => void): u
         values: (_u: uPlot, splits: number[]) => splits.map(format),
       },
     ],
+    // The legend is ours (Legend below): uPlot's live one cost each chart a table and cursor work.
+    legend: { show: false },
     hooks: { draw: [onDraw] },
   };
 }
@@ -56,25 +58,36 @@ export function Chart({ panel, onDrawn }: ChartProps) {
   // A new set of lines (or unit) needs a new plot; new values only need setData.
   const shape = `${panel.unit ?? ''}|${panel.data.series.map((s) => s.label).join('\u0000')}`;
 
-  // Before the browser paints: the chart appears in the same frame as its card.
+  // Before the browser paints: the chart appears in the same frame as its card. Every chart of
+  // the page reads its width first (one layout), then each is built in a microtask: reading a
+  // width after another chart was built would lay the page out again, once per chart.
   useLayoutEffect(() => {
     const el = box.current;
     if (!el) return;
-    const onDraw = (u: uPlot): void => {
-      if (u.data[0].length === 0) return;
-      el.dataset.testid = 'chart';
-      drawnRef.current?.();
-    };
-    const u = new uPlot(options(panel, el.clientWidth || 400, onDraw), aligned(panel), el);
-    plot.current = u;
-    const resize = new ResizeObserver(() => {
-      if (el.clientWidth > 0 && el.clientWidth !== u.width)
-        u.setSize({ width: el.clientWidth, height: HEIGHT });
+    const width = el.clientWidth || 400;
+    let u: uPlot | undefined;
+    let resize: ResizeObserver | undefined;
+    let cancelled = false;
+    queueMicrotask(() => {
+      if (cancelled) return;
+      const onDraw = (drawn: uPlot): void => {
+        if (drawn.data[0].length === 0) return;
+        el.dataset.testid = 'chart';
+        drawnRef.current?.();
+      };
+      const chart = new uPlot(options(panel, width, onDraw), aligned(panel), el);
+      u = chart;
+      plot.current = chart;
+      resize = new ResizeObserver(() => {
+        if (el.clientWidth > 0 && el.clientWidth !== chart.width)
+          chart.setSize({ width: el.clientWidth, height: HEIGHT });
+      });
+      resize.observe(el);
     });
-    resize.observe(el);
     return () => {
-      resize.disconnect();
-      u.destroy();
+      cancelled = true;
+      resize?.disconnect();
+      u?.destroy();
       plot.current = undefined;
       delete el.dataset.testid;
     };
@@ -103,6 +116,20 @@ export function isEmpty(panel: PanelData): boolean {
   return panel.data.t.length === 0 || panel.data.series.length === 0;
 }
 
+/** Each line's colour, name and latest value. */
+function Legend({ panel }: { panel: PanelData }) {
+  return (
+    <ul class="legend">
+      {panel.data.series.map((s, i) => (
+        <li key={s.label}>
+          <span class="swatch" style={{ background: COLORS[i % COLORS.length] }} />
+          {s.label || panel.title} <b>{formatValue(latest(s.values), panel.unit)}</b>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 /** One panel in its card: chart, big numbers, or the empty state. */
 export function PanelCard({ panel, onDrawn }: ChartProps) {
   const empty = isEmpty(panel);
@@ -123,7 +150,10 @@ export function PanelCard({ panel, onDrawn }: ChartProps) {
           ))}
         </div>
       ) : (
-        <Chart panel={panel} {...(onDrawn ? { onDrawn } : {})} />
+        <>
+          <Chart panel={panel} {...(onDrawn ? { onDrawn } : {})} />
+          <Legend panel={panel} />
+        </>
       )}
     </section>
   );

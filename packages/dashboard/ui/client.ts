@@ -50,6 +50,7 @@ let token = stored(TOKEN_KEY);
 export function setToken(value: string): void {
   token = value;
   store(TOKEN_KEY, value);
+  window.__obsEarly = undefined; // asked without this token: ask again
 }
 
 /** The token the alert actions send: the one given for them, else the dashboard's. */
@@ -85,12 +86,28 @@ async function failure(res: Response): Promise<Error> {
   return new HttpError(res.status, `${res.status} ${res.statusText}${detail ? `: ${detail}` : ''}`);
 }
 
+declare global {
+  interface Window {
+    /** Requests index.html's inline script sent while app.js loaded: config and the first page. */
+    __obsEarly?: Record<string, Promise<Response> | undefined>;
+  }
+}
+
+/** The early answer for `path`, once: later calls ask the server again. */
+function early(path: string): Promise<Response> | undefined {
+  const answers = window.__obsEarly;
+  const answer = answers?.[path];
+  if (answers) answers[path] = undefined;
+  return answer;
+}
+
 /** GET `${base}/api/${path}` as JSON (the response types are in ../src/api). */
 export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   // With basic auth the browser sends its own credentials; a bearer header would replace them.
   if (token !== undefined) headers.authorization = `Bearer ${token}`;
-  const res = await fetch(`${base}/api/${path}`, { headers, signal: signal ?? null });
+  const res = await (early(path) ??
+    fetch(`${base}/api/${path}`, { headers, signal: signal ?? null }));
   if (!res.ok) throw await failure(res);
   return (await res.json()) as T;
 }

@@ -2,7 +2,7 @@
 import 'uplot/dist/uPlot.min.css';
 import './app.css';
 import { render } from 'preact';
-import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useState } from 'preact/hooks';
 import type { ConfigResponse } from '../src/api';
 import { Alerts } from './alerts';
 import { errorText, ShellContext, type Shell } from './app-context';
@@ -65,7 +65,8 @@ function App() {
   const [route, navigate] = useRoute();
   const tokenRequired = useCallback(() => setNeedsToken(true), []);
 
-  useEffect(() => {
+  // Before the first paint (a layout effect): the config is usually here already (index.html).
+  useLayoutEffect(() => {
     const controller = new AbortController();
     getJson<ConfigResponse>('config', controller.signal).then(
       (c) => {
