@@ -159,7 +159,7 @@ describe('the built-in dashboard in a real browser', () => {
     await link.click();
     const id = JSON.stringify(requestId);
     await page.waitForFunction(
-      `location.hash.includes('request_id=' + ${id}) && [...document.querySelectorAll('[data-testid="request-id"]')].every((a) => a.textContent === ${id})`,
+      `(() => { const links = [...document.querySelectorAll('[data-testid="request-id"]')]; return location.hash.includes('request_id=' + ${id}) && document.body.dataset.ready === 'logs' && links.length > 0 && links.every((a) => a.textContent === ${id}); })()`,
       undefined,
       { timeout: 10_000 },
     );

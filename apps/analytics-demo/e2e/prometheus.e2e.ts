@@ -216,8 +216,8 @@ describe('Prometheus scrapes the demo', () => {
     // query must succeed, but may be empty.
     const expected: Record<string, 'positive' | 'data' | 'any'> = {
       'Request rate': 'positive',
-      // No 5xx in this traffic: the numerator has no series, so neither has the ratio.
-      'Error rate': 'any',
+      // No 5xx in this traffic: no 5xx series, and the ratio reads 0 (`or total * 0`), not nothing.
+      'Error rate': 'data',
       Latency: 'positive',
       'In flight': 'data',
       CPU: 'positive',

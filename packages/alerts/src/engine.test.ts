@@ -221,7 +221,20 @@ describe('the alert store', () => {
 
   it('lets history read the writes made before it, and reports a failing store instead of throwing', async () => {
     const f = fixture();
-    const engine = createAlertEngine({ source: f.source, rules: [], notifiers: [] });
+    const rows: Alert[] = [];
+    const database = {
+      save: async (alert: Alert) => {
+        await new Promise((r) => setTimeout(r, 20));
+        rows.unshift({ ...alert });
+      },
+      history: (n: number) => rows.slice(0, n),
+    };
+    const engine = createAlertEngine({
+      source: f.source,
+      rules: [],
+      notifiers: [],
+      store: database,
+    });
     const alert = engine.triggerAlert('Backup failed', 'exit 2', 'critical', {});
     engine.resolveAlert(alert.id, 'fixed');
     expect((await engine.history(1))[0]).toMatchObject({ id: alert.id, state: 'resolved' });
@@ -245,6 +258,39 @@ describe('the alert store', () => {
       await broken.idle();
       expect(reported).toEqual(['@obs/alerts: store: database down']);
     } finally {
+      setInternalErrorHandler(undefined);
+    }
+  });
+});
+
+describe('a store that never answers', () => {
+  it('is waited on for 5 s at most by idle() and history(), and reported', async () => {
+    jest.useFakeTimers({
+      doNotFake: ['performance', 'queueMicrotask', 'nextTick', 'setImmediate'],
+    });
+    const reported: string[] = [];
+    setInternalErrorHandler((err, where) => reported.push(`${where}: ${(err as Error).message}`));
+    try {
+      const f = fixture();
+      const engine = createAlertEngine({
+        source: f.source,
+        rules: [],
+        notifiers: [],
+        store: { save: () => new Promise<void>(() => undefined), history: () => [] },
+      });
+      const alert = engine.triggerAlert('Disk full', '/var at 99%', 'warning', {});
+      engine.resolveAlert(alert.id);
+      let settled = false;
+      const idle = engine.idle().then(() => (settled = true));
+      await jest.advanceTimersByTimeAsync(4900);
+      expect(settled).toBe(false);
+      await jest.advanceTimersByTimeAsync(200);
+      await idle;
+      expect(reported).toEqual(['@obs/alerts: store: save did not answer within 5000 ms']);
+      expect(await engine.history()).toEqual([]);
+      engine.stop();
+    } finally {
+      jest.useRealTimers();
       setInternalErrorHandler(undefined);
     }
   });

@@ -199,6 +199,9 @@ export interface AlertEngine {
   idle(): Promise<void>;
 }
 
+/** How long idle() and history() wait for one write of the alert store. */
+const STORE_TIMEOUT_MS = 5000;
+
 /** A new alert: the fields that start empty are filled in. */
 function newAlert(
   fields: Omit<Alert, 'id' | 'endsAt' | 'lastNotifiedAt' | 'silencedUntil' | 'acknowledgedBy'>,
@@ -288,14 +291,27 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
   /** Alerts whose firing was announced: only those announce their resolve. */
   const announced = new WeakSet<Alert>();
 
-  // The store gets each alert once, when it resolves; idle() and history() wait for its writes.
+  // The store gets each alert once, when it resolves; idle() and history() wait for its writes,
+  // each for STORE_TIMEOUT_MS at most (a store that never answers is reported, not waited on).
   const saves = new Set<Promise<void>>();
   const persist = (alert: Alert) => {
     const saving = (async () => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
       try {
-        await store.save(alert);
+        await Promise.race([
+          store.save(alert),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(
+              () => reject(new Error(`save did not answer within ${STORE_TIMEOUT_MS} ms`)),
+              STORE_TIMEOUT_MS,
+            );
+            timer.unref();
+          }),
+        ]);
       } catch (err) {
         reportInternalError(err, '@obs/alerts: store');
+      } finally {
+        clearTimeout(timer);
       }
     })();
     saves.add(saving);

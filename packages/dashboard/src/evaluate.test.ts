@@ -210,4 +210,19 @@ describe('ratio', () => {
     d.tick([s('a', { k: 'x' }, 1), s('b', { k: 'x' }, 2), s('b', { k: 'y' }, 2)]);
     expect(d.eval(ratio(value('a', { by: ['k'] }), value('b', { by: ['k'] })))).toEqual({ x: 0.5 });
   });
+
+  it('divides each numerator group by the total it belongs to (a share, as group_left)', () => {
+    const d = setup();
+    const at = (n: number) => [
+      s('http_requests_total', { route: '/a', status: '200' }, 3 * n),
+      s('http_requests_total', { route: '/b', status: '200' }, n),
+    ];
+    d.tick(at(0));
+    d.tick(at(2));
+    const share = ratio(
+      rate('http_requests_total', { by: ['route'] }),
+      rate('http_requests_total'),
+    );
+    expect(d.eval(share)).toEqual({ '/a': 0.75, '/b': 0.25 });
+  });
 });

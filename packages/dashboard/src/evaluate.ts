@@ -199,18 +199,37 @@ export class Evaluator {
     }
   }
 
+  /**
+   * Each numerator group over the denominator group it belongs to: the same labels, or (a share
+   * of a total) the numerator's labels that the denominator keeps, as PromQL's `group_left`.
+   */
   private ratio(compiled: { numerator: Compiled; denominator: Compiled }): Vector {
     const numerator = this.evaluate(compiled.numerator);
     const denominator = this.evaluate(compiled.denominator);
-    // A counter with no series yet has not increased: 0 errors, not "unknown".
-    const absentIsZero = compiled.numerator.kind === 'rate';
+    const first = denominator.values().next();
+    if (first.done) return new Map();
+    const names = Object.keys(first.value.labels);
+    const project = (labels: Record<string, string>) =>
+      names.map((name) => labels[name] ?? '').join('\u0000');
+    const totals = new Map<string, Point>();
+    for (const d of denominator.values()) totals.set(project(d.labels), d);
+    const usable = (d: Point | undefined): d is Point =>
+      d !== undefined && d.value !== 0 && Number.isFinite(d.value);
     const out: Vector = new Map();
-    for (const [key, d] of denominator) {
-      const n = numerator.get(key);
-      if (!n && !absentIsZero) continue;
-      if (d.value === 0 || !Number.isFinite(d.value)) continue;
-      out.set(key, { labels: d.labels, value: (n?.value ?? 0) / d.value });
+    const matched = new Set<string>();
+    for (const [key, n] of numerator) {
+      const at = project(n.labels);
+      const d = totals.get(at);
+      if (!usable(d)) continue;
+      matched.add(at);
+      out.set(key, { labels: n.labels, value: n.value / d.value });
     }
+    // A counter with no series yet has not increased: 0 errors, not "unknown" (the PromQL says
+    // the same with `or denominator * 0`).
+    if (compiled.numerator.kind === 'rate')
+      for (const [key, d] of denominator)
+        if (!matched.has(project(d.labels)) && usable(d) && !out.has(key))
+          out.set(key, { labels: d.labels, value: 0 });
     return out;
   }
 

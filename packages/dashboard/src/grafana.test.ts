@@ -105,7 +105,8 @@ describe('toPromQL', () => {
         ),
       ),
     ).toBe(
-      `(sum by (route) (rate(http_requests_total{${S}, status=~"5.."}[${W}]))) / (sum by (route) (rate(http_requests_total{${S}}[${W}])))`,
+      // No 5xx yet (no series) reads 0, not "no data": the numerator falls back to 0 × the total.
+      `((sum by (route) (rate(http_requests_total{${S}, status=~"5.."}[${W}]))) or (sum by (route) (rate(http_requests_total{${S}}[${W}]))) * 0) / (sum by (route) (rate(http_requests_total{${S}}[${W}])))`,
     );
     expect(
       toPromQL(
@@ -276,7 +277,7 @@ describe('toGrafanaDashboard', () => {
       `sum(rate(http_requests_total{${S}, route=~"$route"}[${W}]))`,
     );
     expect(expr('Error rate')).toBe(
-      `(sum(rate(http_requests_total{${S}, route=~"$route", status=~"5.."}[${W}]))) / (sum(rate(http_requests_total{${S}, route=~"$route"}[${W}])))`,
+      `((sum(rate(http_requests_total{${S}, route=~"$route", status=~"5.."}[${W}]))) or (sum(rate(http_requests_total{${S}, route=~"$route"}[${W}]))) * 0) / (sum(rate(http_requests_total{${S}, route=~"$route"}[${W}])))`,
     );
     expect(expr('In flight')).toBe(`sum(http_requests_in_flight{${S}, route=~"$route"})`);
     expect(expr('CPU')).toBe(`sum(rate(process_cpu_seconds_total{${S}}[${W}]))`);

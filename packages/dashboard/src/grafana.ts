@@ -71,7 +71,9 @@ function render(
     const a = render(query.numerator, selectorFor, window);
     const b = render(query.denominator, selectorFor, window);
     const same = a.by.length === b.by.length && a.by.every((l) => b.by.includes(l));
-    if (same) return { expr: `(${a.expr}) / (${b.expr})`, by: a.by };
+    // A counter with no series yet (no error so far) is 0, not "no data": as the built-in page.
+    const numerator = query.numerator.kind === 'rate' ? `(${a.expr}) or (${b.expr}) * 0` : a.expr;
+    if (same) return { expr: `(${numerator}) / (${b.expr})`, by: a.by };
     // A share of a total: each numerator series over the denominator series it belongs to.
     if (b.by.every((l) => a.by.includes(l)))
       return { expr: `(${a.expr}) / on (${b.by.join(', ')}) group_left () (${b.expr})`, by: a.by };

@@ -4,16 +4,20 @@
 import type { Redactor } from '@obs/core';
 import type { LogsResponse } from './api';
 
-/** Severity of each level name, higher is more severe (winston's npm levels, plus fatal). */
+/**
+ * Severity of each level name, higher is more severe: @obs/logging's levels (pino's numbers:
+ * trace … fatal), and winston's npm levels among them for records other loggers wrote.
+ */
 export const LOG_LEVELS = {
-  fatal: 7,
-  error: 6,
-  warn: 5,
-  info: 4,
-  http: 3,
-  verbose: 2,
-  debug: 1,
-  silly: 0,
+  fatal: 60,
+  error: 50,
+  warn: 40,
+  info: 30,
+  http: 25,
+  verbose: 22,
+  debug: 20,
+  trace: 10,
+  silly: 10,
 } as const;
 
 export type LogLevel = keyof typeof LOG_LEVELS;

@@ -1,7 +1,8 @@
 // Samples the service's metrics every `intervalMs` into the history and extends the panels'
 // columns at once, so a page refresh only serializes what a tick computed. The timer is unref()ed
-// (it never keeps the process alive) and stops with close(). A failing collect() is reported
-// through core's internal-error handler and skipped: the data already held stays.
+// (it never keeps the process alive) and stops with close(). A failing collect() (or one taking
+// over an interval) is reported through core's internal-error handler and skipped: the data
+// already held stays.
 import { reportInternalError } from '@obs/core';
 import type { DashboardDefinition } from './definition';
 import { Evaluator } from './evaluate';
@@ -65,13 +66,24 @@ export class Sampler {
   }
 
   private async sample(): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      const samples = await this.options.metrics.collect();
+      // A collect() that never answers must not stop sampling for good: it counts as failed
+      // after one interval, and the next tick asks again.
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`metrics.collect() took over ${this.options.intervalMs} ms`)),
+          this.options.intervalMs,
+        );
+      });
+      const samples = await Promise.race([this.options.metrics.collect(), timeout]);
       this.history.ingest(this.now(), samples);
       for (const panels of this.panels.values()) panels.update();
       this.routes?.update();
     } catch (err) {
       reportInternalError(err, '@obs/dashboard: sampling metrics');
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

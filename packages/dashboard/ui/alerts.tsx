@@ -131,7 +131,9 @@ function AlertTable(props: {
                 <td class="nowrap" title={new Date(a.activeAt).toISOString()}>
                   {ago(a.activeAt)}
                 </td>
-                <td class="num">{a.value === undefined ? '–' : Number(a.value.toPrecision(4))}</td>
+                <td class="num">
+                  {typeof a.value === 'number' ? Number(a.value.toPrecision(4)) : '–'}
+                </td>
                 <td>{a.annotations.summary ?? ''}</td>
                 {actions ? actions(a) : null}
               </tr>

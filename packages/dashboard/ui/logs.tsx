@@ -35,6 +35,19 @@ function time(v: unknown): string {
   return Number.isNaN(ms) ? s : clock(ms);
 }
 
+/** Each record with a key that stays its own across refreshes (the same line twice: #2, #3...). */
+function identities(
+  records: readonly Record<string, unknown>[],
+): [Record<string, unknown>, string][] {
+  const seen = new Map<string, number>();
+  return records.map((r) => {
+    const base = [r.timestamp, r.request_id, r.level, r.message].map((v) => String(v)).join('|');
+    const n = (seen.get(base) ?? 0) + 1;
+    seen.set(base, n);
+    return [r, n === 1 ? base : `${base}#${n}`];
+  });
+}
+
 /** The log explorer: `#/logs?level=&q=&request_id=&trace_id=` map to `/api/logs`'s query. */
 export function Logs({ query }: { query: URLSearchParams }) {
   const { navigate } = useShell();
@@ -64,7 +77,8 @@ export function Logs({ query }: { query: URLSearchParams }) {
   params.set('limit', String(LIMIT));
   const { data, error } = usePoll<LogsResponse>(`logs?${params.toString()}`);
   useReady('logs', data !== undefined);
-  const [open, setOpen] = useState<number | undefined>(undefined);
+  // The opened record, by identity: rows move down as new records arrive.
+  const [open, setOpen] = useState<string | undefined>(undefined);
 
   const field = (key: 'q' | 'request_id' | 'trace_id', label: string) => (
     <label>
@@ -129,12 +143,12 @@ export function Logs({ query }: { query: URLSearchParams }) {
                 </tr>
               </thead>
               <tbody>
-                {data.records.map((r, i) => {
+                {identities(data.records).map(([r, id]) => {
                   const level = text(r.level) ?? '';
                   const requestId = text(r.request_id);
                   const traceId = text(r.trace_id);
                   return [
-                    <tr key={i} class={`row-${level}`} data-testid="log-row">
+                    <tr key={id} class={`row-${level}`} data-testid="log-row">
                       <td class="mono nowrap">{time(r.timestamp)}</td>
                       <td>
                         <span class={`badge level-${level}`}>{level}</span>
@@ -142,7 +156,7 @@ export function Logs({ query }: { query: URLSearchParams }) {
                       <td
                         class="message"
                         title="show every field"
-                        onClick={() => setOpen(open === i ? undefined : i)}
+                        onClick={() => setOpen(open === id ? undefined : id)}
                       >
                         {text(r.message) ?? ''}
                       </td>
@@ -167,8 +181,8 @@ export function Logs({ query }: { query: URLSearchParams }) {
                         ) : null}
                       </td>
                     </tr>,
-                    open === i ? (
-                      <tr key={`${i}-fields`} class="fields">
+                    open === id ? (
+                      <tr key={`${id}-fields`} class="fields">
                         <td colSpan={5}>
                           <pre>{JSON.stringify(r, null, 2)}</pre>
                         </td>

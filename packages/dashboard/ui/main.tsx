@@ -34,10 +34,19 @@ interface Route {
   query: URLSearchParams;
 }
 
+/** A malformed escape (`%E0`) is kept as typed rather than blanking the page. */
+function decode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 function parseRoute(hash: string): Route {
   const [path = '', search = ''] = hash.replace(/^#\/?/, '').split('?', 2);
   const [page = '', ...rest] = path.split('/');
-  const arg = rest.length > 0 ? decodeURIComponent(rest.join('/')) : undefined;
+  const arg = rest.length > 0 ? decode(rest.join('/')) : undefined;
   return { page, arg, query: new URLSearchParams(search) };
 }
 

@@ -28,6 +28,7 @@ describe('pathMatcher', () => {
     ['/ready', true],
     ['/ready/now', false],
     ['/metrics', true],
+    ['/_obs/api/overview', true],
     ['/api/v1/health', false],
   ])('matches %s against the operational paths: %s', async (path, expected) => {
     expect(await matched(undefined, path)).toBe(expected);

@@ -1,12 +1,16 @@
 import type { Context } from 'hono';
 import { ObsConfigError } from '../errors';
 
-/** Probe and scrape endpoints, which request logs and metrics leave out by default. */
+/**
+ * Probe and scrape endpoints, and the built-in dashboard (`/_obs`, polling every 2 s), which request
+ * logs, spans and metrics leave out by default: they watch the service, they are not its traffic.
+ */
 export const OPERATIONAL_PATHS: readonly string[] = Object.freeze([
   '/health*',
   '/ready',
   '/live',
   '/metrics',
+  '/_obs*',
 ]);
 
 /** Paths as options take them: exact (`/ready`), prefixes ending in `*` (`/health*`), or a predicate. */

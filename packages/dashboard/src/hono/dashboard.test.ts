@@ -143,6 +143,7 @@ describe('obsDashboard options', () => {
       [{ intervalMs: 0 }, 'intervalMs'],
       [{ intervalMs: 1.5 }, 'intervalMs'],
       [{ historyMs: 1000, intervalMs: 1000 }, 'historyMs'],
+      [{ historyMs: 3_600_000, intervalMs: 100 }, 'historyMs'], // 36,000 points a series
       [{ logs: {} as never }, 'logs'],
       [{ business: { uid: 'Bad Uid', title: 'x', panels: [] } }, 'business.uid'],
       [{ business: { uid: 'b', title: 'x', panels: [] } }, 'metrics'],
@@ -339,6 +340,29 @@ describe('GET /api/overview', () => {
     expect(after.routes).toEqual(before.routes);
   });
 
+  it('keeps sampling after a collect() that never answers, reporting it once an interval passed', async () => {
+    const reported: string[] = [];
+    setInternalErrorHandler((e, where) => reported.push(`${where}: ${(e as Error).message}`));
+    const metrics = fakeMetrics();
+    let hang = true;
+    let answered = 0;
+    const source = {
+      collect: () => {
+        if (hang) return new Promise<MetricSample[]>(() => undefined);
+        answered++;
+        return metrics.collect();
+      },
+    };
+    mount({ metrics: source });
+    await jest.advanceTimersByTimeAsync(2000);
+    expect(reported).toEqual([
+      '@obs/dashboard: sampling metrics: metrics.collect() took over 2000 ms',
+    ]);
+    hang = false;
+    await jest.advanceTimersByTimeAsync(4000);
+    expect(answered).toBeGreaterThanOrEqual(1); // the next ticks asked again
+  });
+
   it('stops sampling on close()', async () => {
     const metrics = fakeMetrics();
     const collect = jest.spyOn(metrics, 'collect');
@@ -395,6 +419,35 @@ describe('GET /api/business', () => {
   });
 });
 
+describe('sources that throw', () => {
+  it('answer 503 problem+json and report it, instead of failing the app with a 500', async () => {
+    const reported: string[] = [];
+    setInternalErrorHandler((_e, where) => reported.push(where));
+    const boom = () => {
+      throw new Error('ring broken');
+    };
+    const { app } = mount({
+      logs: { records: boom },
+      traces: { records: boom },
+      alerts: { alerts: boom, history: () => Promise.resolve([]) },
+    });
+    for (const path of ['logs', 'traces', `traces/${'a'.repeat(32)}`, 'alerts']) {
+      const res = await app.request(`/_obs/api/${path}`, { headers: auth });
+      expect([path, res.status, res.headers.get('content-type')]).toEqual([
+        path,
+        503,
+        'application/problem+json',
+      ]);
+    }
+    expect(reported).toEqual([
+      '@obs/dashboard: logs.records()',
+      '@obs/dashboard: traces.records()',
+      '@obs/dashboard: traces.records()',
+      '@obs/dashboard: alerts.alerts()',
+    ]);
+  });
+});
+
 describe('GET /api/logs', () => {
   const records = [
     { timestamp: 't1', level: 'debug', message: 'cache warm', request_id: 'r1' },
@@ -447,6 +500,9 @@ describe('GET /api/logs', () => {
       't5',
       't2',
     ]);
+    // @obs/logging's own levels, the ones the Logs page offers.
+    expect((await get('?level=trace')).body.matched).toBe(5);
+    expect((await get('?level=debug')).body.matched).toBe(5);
     expect((await get('?limit=2')).body).toMatchObject({
       matched: 5,
       records: [{ timestamp: 't5' }, { timestamp: 't4' }],

@@ -88,6 +88,9 @@ const definition = z.object({
   ),
 });
 
+/** Points a series keeps at most (`historyMs / intervalMs`). */
+const MAX_POINTS = 2000;
+
 const schema = z
   .object({
     auth: z.union(
@@ -125,6 +128,13 @@ const schema = z
         code: 'custom',
         path: ['historyMs'],
         message: 'must hold at least two samples (2 × intervalMs)',
+      });
+    // Every series keeps this many points, and /api/overview sends them: bounded.
+    if ((o.historyMs ?? 300_000) / interval > MAX_POINTS)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['historyMs'],
+        message: `must hold at most ${MAX_POINTS} samples (historyMs / intervalMs)`,
       });
     if (o.business && !o.metrics)
       ctx.addIssue({
@@ -330,25 +340,41 @@ export function obsDashboard(options: ObsDashboardOptions): ObsDashboard {
     return json(c, body);
   });
 
+  /** A source's records, or a 503 when it throws (reported; the app's request is not failed). */
+  const read = <T>(what: string, get: () => T): T | Response => {
+    try {
+      return get();
+    } catch (err) {
+      reportInternalError(err, `@obs/dashboard: ${what}`);
+      return problem(503, `${what} failed; see the service's logs`);
+    }
+  };
+
   app.get('/api/logs', (c) => {
     if (!logs) return missing('logs');
     const q = parseQuery(c, logsQuery);
     if (q instanceof Response) return q;
-    return json(c, queryLogs(logs.records(), q, redact));
+    const records = read('logs.records()', () => logs.records());
+    if (records instanceof Response) return records;
+    return json(c, queryLogs(records, q, redact));
   });
 
   app.get('/api/traces', (c) => {
     if (!traces) return missing('traces');
     const q = parseQuery(c, tracesQuery);
     if (q instanceof Response) return q;
-    const body: TracesResponse = { traces: traceSummaries(traces.records(), q.limit) };
+    const records = read('traces.records()', () => traces.records());
+    if (records instanceof Response) return records;
+    const body: TracesResponse = { traces: traceSummaries(records, q.limit) };
     return json(c, redact(body));
   });
 
   app.get('/api/traces/:traceId', (c) => {
     if (!traces) return missing('traces');
     const traceId = c.req.param('traceId');
-    const spans = traceSpans(traces.records(), traceId);
+    const records = read('traces.records()', () => traces.records());
+    if (records instanceof Response) return records;
+    const spans = traceSpans(records, traceId);
     if (!spans) return problem(404, 'no span of this trace is held (the ring keeps recent traces)');
     const body: TraceResponse = { trace_id: traceId, spans };
     return json(c, redact(body));
@@ -362,7 +388,9 @@ export function obsDashboard(options: ObsDashboardOptions): ObsDashboard {
     } catch (err) {
       reportInternalError(err, '@obs/dashboard: alerts.history()');
     }
-    const body: AlertsResponse = { active: [...alerts.alerts()], history };
+    const active = read('alerts.alerts()', () => [...alerts.alerts()]);
+    if (active instanceof Response) return active;
+    const body: AlertsResponse = { active, history };
     return json(c, redact(body));
   });
 
