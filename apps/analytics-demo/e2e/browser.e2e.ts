@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { notInstalled } from '../../../scripts/real-servers';
 import { ARTIFACTS, record, startDemo, type Demo } from './harness';
+import { CHROMIUM, CHROMIUM_LAUNCH } from '../../../scripts/chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
 const installed = existsSync(CHROMIUM);
 if (!installed) notInstalled('chromium');
 
@@ -22,18 +22,7 @@ beforeAll(async () => {
   profile = mkdtempSync(join(tmpdir(), 'e2e-chromium-'));
   // A fresh profile each run (playwright passes it as --user-data-dir).
   browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    ...CHROMIUM_LAUNCH,
     timeout: 30_000,
     viewport: { width: 1280, height: 2000 },
   });

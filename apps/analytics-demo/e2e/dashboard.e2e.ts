@@ -11,8 +11,8 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { notInstalled } from '../../../scripts/real-servers';
 import { createTarget, eventBatch, type Target } from '../scripts/traffic';
 import { ADMIN_TOKEN, ARTIFACTS, api, record, startDemo, type Demo } from './harness';
+import { CHROMIUM, CHROMIUM_LAUNCH } from '../../../scripts/chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
 const installed = existsSync(CHROMIUM);
 if (!installed) notInstalled('chromium');
 
@@ -78,18 +78,7 @@ beforeAll(async () => {
 
   profile = mkdtempSync(join(tmpdir(), 'e2e-chromium-'));
   browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    ...CHROMIUM_LAUNCH,
     timeout: 30_000,
     viewport: { width: 1400, height: 1800 },
   });

@@ -15,8 +15,8 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { obsDashboard } from '../src/hono/index';
 import type { HealthSource } from '../src/index';
 import { benchRegistry } from './registry';
+import { CHROMIUM, CHROMIUM_LAUNCH } from '../../../scripts/chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'bench-token-0123456789abcdef';
 const WARMUP = 2;
 const RUNS = 15;
@@ -175,21 +175,7 @@ async function newContext(b: Browser): Promise<BrowserContext> {
 
 try {
   browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      // New headless Chromium opens the browser's own omnibox popup (a WebUI page in a second
-      // renderer) with every window: on two cores it competed with the page for the CPU.
-      '--disable-features=WebUIOmniboxPopup',
-    ],
+    ...CHROMIUM_LAUNCH,
     timeout: 20_000,
   });
 

@@ -21,8 +21,8 @@ import type {
   TracesResponse,
 } from '../src/api';
 import type { AlertRecord, SpanRecord } from '../src/sources';
+import { CHROMIUM, CHROMIUM_LAUNCH } from '../../../scripts/chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
 const installed = existsSync(CHROMIUM);
 if (!installed) notInstalled('chromium');
 
@@ -285,18 +285,7 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   profile = mkdtempSync(join(tmpdir(), 'dashboard-chromium-'));
   browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    ...CHROMIUM_LAUNCH,
     timeout: 20_000,
     viewport: { width: 1280, height: 1600 },
   });
