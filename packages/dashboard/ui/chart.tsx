@@ -29,7 +29,7 @@ function options(panel: PanelData, width: number, onDraw: (u: uPlot) => void): u
       })),
     ],
     axes: [
-      { stroke: '#666', grid: { stroke: '#eee' } },
+      { stroke: '#666', grid: { stroke: '#eee' }, size: 40 },
       {
         stroke: '#666',
         grid: { stroke: '#eee' },
@@ -39,6 +39,8 @@ function options(panel: PanelData, width: number, onDraw: (u: uPlot) => void): u
     ],
     // The legend is ours (Legend below): uPlot's live one cost each chart a table and cursor work.
     legend: { show: false },
+    cursor: { show: false },
+    select: { show: false, left: 0, top: 0, width: 0, height: 0 },
     hooks: { draw: [onDraw] },
   };
 }
