@@ -4,9 +4,11 @@
 // (bench/registry.ts: 10 routes × 3 statuses plus the process metrics) holding 5 minutes of
 // history, and still sampling live every 2 s; Debian's Chromium through playwright-core, the token
 // put in sessionStorage by an init script (no token form, no 401). Each navigation opens a new
-// page and times `page.goto('/_obs/')` to `body[data-ready="overview"]` (set by the last chart's
-// draw): cold (a new browser context each time: empty cache, new connection) and warm (one
-// context: the assets revalidated, 304). The server's own refresh cost is refresh.bench.ts's.
+// page and times navigation start to `body[data-ready="overview"]` (set by the last chart's draw)
+// on the page's own clock (Navigation Timing: the navigation starts at 0): the verdict. Beside it,
+// the same load as the test driver sees it, from `page.goto()` (which adds opening the page and
+// the driver's round trips to the browser). Cold: a new browser context each time (empty cache,
+// new connection); warm: one context. The server's own refresh cost is refresh.bench.ts's.
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { existsSync } from 'node:fs';
@@ -202,21 +204,19 @@ try {
     `overview: ${first.charts} charts, ${first.routes} routes, 5 min of history; ${RUNS} navigations each after ${WARMUP} warm-ups (p95 of ${RUNS} is the slowest)`,
   );
   console.log(
-    `${'page.goto → body[data-ready="overview"]'.padEnd(42)}${'median'.padStart(10)}${'p95'.padStart(10)}${'in-page median'.padStart(16)}   target ≤ ${LOAD_TARGET_MS} ms`,
+    `${'to body[data-ready="overview"]'.padEnd(36)}${'navigation start (page clock)'.padStart(20)}   ${'page.goto() (driver)'.padStart(20)}\n` +
+      `${''.padEnd(36)}${'median'.padStart(10)}${'p95'.padStart(10)}   ${'median'.padStart(10)}${'p95'.padStart(10)}   target ≤ ${LOAD_TARGET_MS} ms`,
   );
   for (const [name, loads] of [
     ['cold cache (new context each)', cold],
     ['warm cache (same context)', warm],
   ] as const) {
-    const ms = loads.map((l) => l.ms);
-    const p95 = percentile(ms, 0.95);
-    const median = percentile(ms, 0.5);
+    const page = loads.map((l) => l.inPage);
+    const driver = loads.map((l) => l.ms);
+    const median = percentile(page, 0.5);
+    const cell = (xs: number[], p: number) => `${percentile(xs, p).toFixed(0)} ms`.padStart(10);
     console.log(
-      `  ${name.padEnd(40)}${`${median.toFixed(0)} ms`.padStart(10)}${`${p95.toFixed(0)} ms`.padStart(10)}` +
-        `${`${percentile(
-          loads.map((l) => l.inPage),
-          0.5,
-        ).toFixed(0)} ms`.padStart(16)}   ${verdict(median <= LOAD_TARGET_MS)} (median)`,
+      `  ${name.padEnd(34)}${cell(page, 0.5)}${cell(page, 0.95)}   ${cell(driver, 0.5)}${cell(driver, 0.95)}   ${verdict(median <= LOAD_TARGET_MS)} (median)`,
     );
   }
   const step = (loads: Load[], i: number) =>
