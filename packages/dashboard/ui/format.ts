@@ -8,27 +8,19 @@ function trim(n: number, digits = 3): string {
   return Number(n.toPrecision(digits)).toString();
 }
 
-const SI = ['', 'k', 'M', 'G', 'T'];
-function si(n: number): string {
+/** `n` in the largest unit of `units` (each `base` times the one before) that keeps it ≥ 1. */
+function scaled(n: number, base: number, units: readonly string[]): [string, string] {
   let i = 0;
   let v = n;
-  while (Math.abs(v) >= 1000 && i < SI.length - 1) {
-    v /= 1000;
+  while (Math.abs(v) >= base && i < units.length - 1) {
+    v /= base;
     i++;
   }
-  return `${trim(v)}${SI[i]!}`;
+  return [trim(v), units[i]!];
 }
 
-const BYTES = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-function bytes(n: number): string {
-  let i = 0;
-  let v = n;
-  while (Math.abs(v) >= 1024 && i < BYTES.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${trim(v)} ${BYTES[i]!}`;
-}
+const si = (n: number): string => scaled(n, 1000, ['', 'k', 'M', 'G', 'T']).join('');
+const bytes = (n: number): string => scaled(n, 1024, ['B', 'KiB', 'MiB', 'GiB', 'TiB']).join(' ');
 
 /** Seconds as µs, ms or s. */
 export function seconds(n: number): string {
