@@ -23,4 +23,7 @@ module.exports = {
   },
   clearMocks: true,
   restoreMocks: true,
+  // Jest's 5 s default is a speed bound on every test: a busy 2-core machine can take that long
+  // to start a server or a child process. A limit only guards against a hang; no test depends on it.
+  testTimeout: 60_000,
 };

@@ -1,5 +1,6 @@
 // Real Redis and PostgreSQL for tests (the health checks', the demo's), each on 127.0.0.1 on a
 // free port with its data in a temporary folder, started within a time limit and stopped after.
+// The limits only guard against a hang: a busy machine starts a server slowly, never wrongly.
 // Undefined where the server is not installed (CI installs both: scripts/install-test-deps.sh).
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, chmodSync } from 'node:fs';
@@ -82,7 +83,7 @@ export async function startRedis(): Promise<RealServer | undefined> {
         spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), 'ping'], {
           encoding: 'utf8',
         }).stdout.includes('PONG'),
-      10_000,
+      60_000,
       'redis-server',
     );
     return started;
@@ -162,7 +163,7 @@ export async function startPostgres(): Promise<RealServer | undefined> {
     await waitFor(
       () =>
         spawnSync(join(PGBIN, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port)]).status === 0,
-      20_000,
+      60_000,
       'postgres',
     );
     return started;

@@ -127,7 +127,7 @@ function traffic(target: Target, workers = 4, errorEvery = 4) {
           authorization: `Bearer ${target.key}`,
           ...(fault ? { 'x-fault': 'error' } : {}),
         },
-        signal: AbortSignal.timeout(10_000),
+        signal: AbortSignal.timeout(60_000), // a hung request, not a slow one
       });
       await res.arrayBuffer();
       if (res.status === 500) state.failed++;

@@ -34,6 +34,18 @@ let prometheus: Server | undefined;
 let target: Target;
 let firstScrapeMs = 0;
 
+/** Waits for a scrape of the demo that began after `ms` (epoch milliseconds, this machine's clock). */
+async function scrapedAfter(ms: number): Promise<void> {
+  await waitUntil(
+    async () => {
+      const [up] = await promQuery(prometheus!, `timestamp(up{job="${JOB}"})`);
+      return Number(up?.value[1]) * 1000 > ms;
+    },
+    60_000,
+    'a scrape after the round',
+  );
+}
+
 /** `sum by (route, status) (http_requests_total)` as `route status → count`. */
 async function countsByRoute(server: Server): Promise<Map<string, number>> {
   const result = await promQuery(server, 'sum by (route, status) (http_requests_total)');
@@ -116,7 +128,7 @@ describe('Prometheus scrapes the demo', () => {
         after = await countsByRoute(server);
         return [...expected].every(([series, n]) => grown(series) >= n);
       },
-      15_000,
+      60_000,
       'Prometheus sees the traffic',
     ).catch((err: unknown) => {
       throw new Error(`${String(err)}; Prometheus has ${JSON.stringify([...after])}`);
@@ -181,9 +193,9 @@ describe('Prometheus scrapes the demo', () => {
     // A fixed range, so the second read of a round is answered from the cache.
     const now = Date.now();
     const range = `from=${new Date(now - 86_400_000).toISOString()}&to=${new Date(now + 3_600_000).toISOString()}`;
-    // Rounds over several scrapes, so the counters grow between samples and rate() is above 0:
-    // events (credits; active users once the rollup ran), an analytics read twice (a cache miss,
-    // then a hit), the rollup job, and a refused key (an authentication failure).
+    // Rounds with a scrape between each, so the counters grow between samples and rate() is
+    // above 0: events (credits; active users once the rollup ran), an analytics read twice (a
+    // cache miss, then a hit), the rollup job, and a refused key (an authentication failure).
     for (let round = 0; round < 4; round++) {
       expect(
         (await send('POST', `${ws}/events`, target.key, eventBatch(target, 20, 60_000))).status,
@@ -196,7 +208,7 @@ describe('Prometheus scrapes the demo', () => {
       ).toBe('hit');
       expect((await send('POST', '/api/v1/jobs/rollup', ADMIN_TOKEN)).status).toBe(200);
       expect((await send('GET', `${ws}/credits`, 'not-a-key')).status).toBe(401);
-      await new Promise((res) => setTimeout(res, 1100));
+      await scrapedAfter(Date.now());
     }
 
     interface Dashboard {
@@ -276,7 +288,7 @@ describe('Prometheus scrapes the demo', () => {
         await evaluate();
         return targets.every((t) => shows(t.name, expected[t.panel]!));
       },
-      15_000,
+      60_000,
       'every dashboard panel has its data',
     ).catch(() => undefined); // the assertions below say which panel has not
     const seenMs = performance.now() - t0;

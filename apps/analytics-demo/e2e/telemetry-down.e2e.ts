@@ -1,27 +1,40 @@
 // Issue 10, part 5 (the telemetry endpoints): OTLP, Loki and Sentry receivers that answer 500
 // must not slow requests or fail them. One demo exports to a local sink that is healthy or
-// failing in turns (interleaved, so both see the same machine); the p99 of each mode, pooled over
-// its rounds, is compared, and the losses must show in /metrics.
+// failing in turns; no request may fail, and the losses must show in /metrics. That requests do
+// not wait on telemetry is shown by order, not by a latency bound (a busy machine moves those):
+// in a last round the sink holds every telemetry request unanswered until all of the round's
+// traffic has been answered. The p99 of each mode goes to the summary only.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTarget, drive, percentile, type Request, type Target } from '../scripts/traffic';
-import { ADMIN_TOKEN, record, startDemo, type Demo } from './harness';
+import { ADMIN_TOKEN, record, startDemo, waitUntil, type Demo } from './harness';
 
 let sink: Server;
-let failing = false;
+let mode: 'healthy' | 'failing' | 'hung' = 'healthy';
 const received = { ok: 0, refused: 0 };
+/** Telemetry requests the sink holds while hung: each refuses its request (500). */
+const held: (() => void)[] = [];
 let demo: Demo;
 let target: Target;
 
 beforeAll(async () => {
-  // Answers every OTLP, Loki and Sentry request: 200 while healthy, 500 while failing.
+  // Answers every OTLP, Loki and Sentry request: 200 while healthy, 500 while failing; holds
+  // them while hung.
   sink = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
-      if (failing) received.refused++;
-      else received.ok++;
-      res.writeHead(failing ? 500 : 200, { 'content-type': 'application/json' }).end('{}');
+      const answer = (status: number) => {
+        if (!res.destroyed) res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
+      };
+      if (mode === 'hung') held.push(() => answer(500));
+      else if (mode === 'failing') {
+        received.refused++;
+        answer(500);
+      } else {
+        received.ok++;
+        answer(200);
+      }
     });
   });
   await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
@@ -37,6 +50,7 @@ beforeAll(async () => {
   target = await createTarget(demo.url, ADMIN_TOKEN, 'telemetry');
 });
 afterAll(async () => {
+  for (const refuse of held.splice(0)) refuse();
   await demo.stop();
   demo.cleanup();
   sink.closeAllConnections();
@@ -49,7 +63,7 @@ function metric(text: string, name: string, label: string): number {
 }
 
 describe('telemetry endpoints answering 500', () => {
-  it('keep p99 within 20% of the healthy run, fail no request, and show their losses in /metrics', async () => {
+  it('fail no request, make none wait, and show their losses in /metrics', async () => {
     const paths = ['credits', 'analytics?group_by=type', 'active-users?window=1h', 'agents'];
     let n = 0;
     const next = (): Request => ({
@@ -69,15 +83,16 @@ describe('telemetry endpoints answering 500', () => {
     const statuses = new Map<number, number>();
     let failures = 0;
     await drive(target, next, { seconds: 2, concurrency: 8 }); // warm-up
-    for (const mode of ['healthy', 'failing', 'healthy', 'failing'] as const) {
-      failing = mode === 'failing';
-      const stats = await drive(target, next, { seconds: 5, concurrency: 8 });
-      latencies[mode].push(...stats.latenciesMs);
+    const round = async (now: typeof mode, seconds = 5) => {
+      mode = now;
+      const stats = await drive(target, next, { seconds, concurrency: 8 });
       failures += stats.failures;
       for (const [status, count] of stats.byStatus)
         statuses.set(status, (statuses.get(status) ?? 0) + count);
-    }
-    clearInterval(faults);
+      return stats;
+    };
+    for (const each of ['healthy', 'failing', 'healthy', 'failing'] as const)
+      latencies[each].push(...(await round(each)).latenciesMs);
     const p99 = (values: number[]) =>
       percentile(
         [...values].sort((a, b) => a - b),
@@ -85,6 +100,23 @@ describe('telemetry endpoints answering 500', () => {
       );
     const [healthy, down] = [p99(latencies.healthy), p99(latencies.failing)];
     const text = await (await fetch(`${demo.url}/metrics`)).text();
+    // Traffic until the sink holds a telemetry request (exporters send on their own timers),
+    // then a round whose every request was answered (drive waits for each) while the sink
+    // still held it, and whatever telemetry the round produced.
+    mode = 'hung';
+    await waitUntil(
+      async () => {
+        if (held.length === 0) await round('hung', 1);
+        return held.length > 0;
+      },
+      60_000,
+      'a telemetry request reaches the hung sink',
+    );
+    const hung = await round('hung');
+    const stuck = held.length;
+    mode = 'healthy';
+    for (const refuse of held.splice(0)) refuse();
+    clearInterval(faults);
     const spansFailed = metric(text, 'tracing_spans', 'outcome="failed"');
     const logsLost =
       metric(text, 'log_shipping_records', 'state="dropped"') +
@@ -92,13 +124,14 @@ describe('telemetry endpoints answering 500', () => {
     record(
       'faults',
       'OTLP, Loki, Sentry answering 500',
-      `p99 ${down.toFixed(1)} ms vs ${healthy.toFixed(1)} ms healthy (×${(down / healthy).toFixed(2)}), ${latencies.failing.length + latencies.healthy.length} requests, all 200; sink refused ${received.refused}; /metrics: spans failed ${spansFailed}, log records dropped or queued ${logsLost}`,
+      `p99 ${down.toFixed(1)} ms vs ${healthy.toFixed(1)} ms healthy (×${(down / healthy).toFixed(2)}), ${latencies.failing.length + latencies.healthy.length} requests, all 200; sink refused ${received.refused}; /metrics: spans failed ${spansFailed}, log records dropped or queued ${logsLost}; ${hung.requests} requests answered while ${stuck} telemetry requests hung`,
     );
     expect(failures).toBe(0);
     expect([...statuses.keys()]).toEqual([200]);
     expect(received.refused).toBeGreaterThan(0);
     expect(spansFailed).toBeGreaterThan(0);
     expect(logsLost).toBeGreaterThan(0);
-    expect(down).toBeLessThanOrEqual(healthy * 1.2);
+    expect(hung.requests).toBeGreaterThan(0);
+    expect(stuck).toBeGreaterThan(0);
   });
 });

@@ -84,12 +84,12 @@ describe('loadConfig', () => {
       {
         env: { ...process.env, PORT: 'eighty', NODE_OPTIONS: '' },
         encoding: 'utf8',
-        timeout: 30_000,
+        timeout: 120_000, // the whole app through tsx: slow on a busy machine; a hang guard
       },
     );
     expect(child.status).toBe(1);
     const lines = child.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^analytics: Invalid option "PORT": /);
-  });
+  }, 150_000);
 });

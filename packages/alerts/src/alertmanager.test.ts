@@ -119,7 +119,7 @@ describe('alertmanagerNotifier against a real Alertmanager', () => {
       { stdio: 'ignore' },
     );
     url = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + 60_000; // a hang guard: a busy machine starts it slowly
     while (Date.now() < deadline) {
       const ready = await fetch(`${url}/-/ready`).then(
         (r) => r.ok,
@@ -128,8 +128,8 @@ describe('alertmanagerNotifier against a real Alertmanager', () => {
       if (ready) return;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    throw new Error('alertmanager did not start within 20 s');
-  }, 30_000);
+    throw new Error('alertmanager did not start within 60 s');
+  }, 90_000);
   afterAll(() => {
     am?.kill();
   });
@@ -140,6 +140,7 @@ describe('alertmanagerNotifier against a real Alertmanager', () => {
       url,
       generatorURL: 'http://analytics:3000/alerts',
       retries: 0,
+      timeoutMs: 60_000, // one attempt: long enough for a busy machine
     });
     const now = Date.now();
     const alert: Alert = {
@@ -176,8 +177,15 @@ describe('alertmanagerNotifier against a real Alertmanager', () => {
         }),
       ]);
       await notifier.notify({ ...alert, state: 'resolved', endsAt: Date.now() }, 'resolved');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      const after = (await (await fetch(`${url}/api/v2/alerts?active=true`)).json()) as unknown[];
+      // Resolved once its end time (at least 1 ms after the start) has passed: poll for that.
+      const stillActive = async () =>
+        (await (await fetch(`${url}/api/v2/alerts?active=true`)).json()) as unknown[];
+      const until = Date.now() + 30_000;
+      let after = await stillActive();
+      while (after.length > 0 && Date.now() < until) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        after = await stillActive();
+      }
       expect(after).toEqual([]);
     } finally {
       notifier.close();

@@ -267,6 +267,8 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
 
 // ---- the browser ------------------------------------------------------------------------------
 
+/** Every wait on Chromium: slow on a busy machine, never wrong; the limit only guards a hang. */
+const WAIT_MS = 60_000;
 let server: Server | undefined;
 let base = '';
 let browser: BrowserContext | undefined;
@@ -286,10 +288,11 @@ beforeAll(async () => {
   profile = mkdtempSync(join(tmpdir(), 'dashboard-chromium-'));
   browser = await chromium.launchPersistentContext(profile, {
     ...CHROMIUM_LAUNCH,
-    timeout: 20_000,
+    timeout: WAIT_MS,
     viewport: { width: 1280, height: 1600 },
   });
   page = await browser.newPage();
+  page.setDefaultTimeout(WAIT_MS);
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {
     if (m.type() !== 'error') return;
@@ -301,7 +304,7 @@ beforeAll(async () => {
     if (!r.url().startsWith(base) && !r.url().startsWith('data:'))
       problems.push(`off-host: ${r.url()}`);
   });
-}, 30_000);
+}, 2 * WAIT_MS);
 
 afterAll(async () => {
   await browser?.close();
@@ -321,7 +324,7 @@ const logRows = (n: number) =>
     `document.querySelectorAll('[data-testid="log-row"]').length === ${n} && document.body.dataset.ready === 'logs'`,
   );
 const ready = (name: string) =>
-  page.waitForSelector(`body[data-ready="${name}"]`, { state: 'attached', timeout: 10_000 });
+  page.waitForSelector(`body[data-ready="${name}"]`, { state: 'attached' });
 
 describe('the dashboard pages in Chromium', () => {
   test('asks for the token, then draws the overview', async () => {
@@ -338,12 +341,13 @@ describe('the dashboard pages in Chromium', () => {
   });
 
   test('a reload with the token held draws the overview at once', async () => {
-    const started = Date.now();
+    // "At once": straight to the page, with no call refused for want of the token (the page asks
+    // for it only after a 401). Its speed (a 300 ms budget) is measured by `pnpm bench`, not
+    // here, where a busy machine would set it.
+    const refused = unauthorized.length;
     await page.reload({ waitUntil: 'commit' });
     await ready('overview');
-    const ms = Date.now() - started;
-    // The issue's budget is 300 ms (measured by `pnpm bench`); here, a loose bound for slow CI.
-    expect(ms).toBeLessThan(3000);
+    expect(unauthorized.length).toBe(refused);
     expect(await count('token-form')).toBe(0);
     expect(await count('chart')).toBe(overview.panels.length - 1);
   });
@@ -398,7 +402,7 @@ describe('the dashboard pages in Chromium', () => {
     await ready('alerts');
     expect(await count('alert-row')).toBe(2);
     await page.getByTestId('ack').click();
-    await page.getByText('acked by dashboard').waitFor({ timeout: 5000 });
+    await page.getByText('acked by dashboard').waitFor();
     await shot('alerts');
     expect(posted).toEqual([
       { path: '/alerts/alert-1/ack', authorization: `Bearer ${TOKEN}`, body: { by: 'dashboard' } },

@@ -1,62 +1,64 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { runWithContext } from '@obs/core';
 import { initErrors, type ErrorTracker } from './init';
 import { startSentryIngest, type SentryIngest } from './sentry-ingest.fixture';
 import { HttpError } from './http-error';
 
+// One Sentry client for the file (Sentry keeps it process-wide), so each test knows its own
+// events by the ids captureError returns, never by their position among everything received.
 let ingest: SentryIngest;
 let errors: ErrorTracker;
-const seen: unknown[] = [];
+/** What the user's beforeSend was given, by event id. */
+const seen = new Map<string, unknown>();
 beforeAll(async () => {
   ingest = await startSentryIngest();
   errors = initErrors({
     dsn: ingest.dsn,
     ignoreErrors: ['ECONNRESET'],
     beforeSend: (event) => {
-      seen.push(event.extra);
+      seen.set(event.event_id!, event.extra);
       return event.tags?.drop ? null : event;
     },
   });
 });
 afterAll(async () => {
-  await errors.close(1000);
+  await errors.close(30_000);
   await ingest.close();
 });
-beforeEach(() => {
-  ingest.events.length = 0;
-  seen.length = 0;
-});
 
-async function sent(n: number) {
-  await errors.flush(2000);
-  await ingest.waitFor(n);
-  return ingest.events;
+/** Sends everything queued (the limit only guards against a hang) and returns what arrived of `ids`. */
+async function delivered(ids: (string | undefined)[]) {
+  expect(await errors.flush(30_000)).toBe(true);
+  return ingest.events.filter((e) => ids.includes(e.event_id));
 }
 
 describe('captureError', () => {
   it('adds the caller’s tags and extra (redacted before the user’s beforeSend sees them)', async () => {
-    runWithContext({ requestId: 'req-1', userId: 'u-7', workspaceId: 'w-3' }, () =>
+    const id = runWithContext({ requestId: 'req-1', userId: 'u-7', workspaceId: 'w-3' }, () =>
       errors.captureError(new Error('credit ledger out of balance'), {
         tags: { job: 'rollup' },
         extra: { batch: 17, api_key: 'k-live-123' },
       }),
     );
-    const [event] = await sent(1);
-    expect(event).toMatchObject({
+    const events = await delivered([id]);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
       user: { id: 'u-7' },
       tags: { job: 'rollup', request_id: 'req-1', workspace_id: 'w-3' },
       extra: { batch: 17, api_key: '[REDACTED]' },
     });
-    expect(seen).toEqual([{ batch: 17, api_key: '[REDACTED]' }]);
+    expect(seen.get(id!)).toEqual({ batch: 17, api_key: '[REDACTED]' });
   });
 
   it('drops what the user’s beforeSend drops, ignored errors, and 4xx HttpErrors', async () => {
-    errors.captureError(new Error('dropped by hook'), { tags: { drop: true } });
-    errors.captureError(new Error('read ECONNRESET'));
+    const ids = [
+      errors.captureError(new Error('dropped by hook'), { tags: { drop: true } }),
+      errors.captureError(new Error('read ECONNRESET')),
+      errors.captureError(new Error('kept')),
+    ];
     expect(errors.captureError(new HttpError(404))).toBeUndefined();
-    errors.captureError(new Error('kept'));
-    const events = await sent(1);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // After a complete flush every event Sentry kept has arrived: no wait for stragglers.
+    const events = await delivered(ids);
     expect(events.map((e) => e.exception.values[0]!.value)).toEqual(['kept']);
   });
 
@@ -68,19 +70,19 @@ describe('captureError', () => {
         line: JSON.stringify({ level, message, logger: 'db', password: 'x' }),
       });
     // Two requests that even share a (client-supplied) request id.
-    await Promise.all([
+    const [id] = await Promise.all([
       runWithContext({ requestId: 'req-a' }, async () => {
         log('info', 'not a breadcrumb');
         log('warn', 'pool nearly exhausted');
         await new Promise((resolve) => setTimeout(resolve, 5));
-        errors.captureError(new Error('query timed out'));
+        return errors.captureError(new Error('query timed out'));
       }),
       runWithContext({ requestId: 'req-a' }, async () => {
         log('error', 'other request');
         await Promise.resolve();
       }),
     ]);
-    const [event] = await sent(1);
+    const [event] = await delivered([id]);
     const crumbs = (event!.breadcrumbs ?? []).filter((c) => c.category?.startsWith('log'));
     expect(crumbs).toEqual([
       expect.objectContaining({

@@ -5,7 +5,8 @@ import { installProcessHandlers } from './process';
 const errors = initErrors({ dsn: process.env.TEST_DSN });
 installProcessHandlers({
   errors,
-  flushTimeoutMs: 3000,
+  // Generous: the process exits as soon as the flush is done, and the test needs the event.
+  flushTimeoutMs: 60_000,
   log: (error, kind) => {
     process.stdout.write(`logged ${kind}: ${(error as Error).message}\n`);
   },

@@ -25,10 +25,21 @@ export interface SentryIngest {
   dsn: string;
   events: ReceivedEvent[];
   requests: IncomingHttpHeaders[];
-  /** Resolves once `n` events have arrived (or rejects after `timeoutMs`). */
+  /**
+   * Resolves once `n` events have arrived. `timeoutMs` only guards against a hang; prefer
+   * `event()`, which cannot be satisfied by another test's late event.
+   */
   waitFor(n: number, timeoutMs?: number): Promise<void>;
+  /** Resolves with the event of this id (`captureError`'s return value), or the first `match` accepts, once it arrived. */
+  event(
+    match: string | ((event: ReceivedEvent) => boolean),
+    timeoutMs?: number,
+  ): Promise<ReceivedEvent>;
   close(): Promise<void>;
 }
+
+/** Long enough for any busy machine: a guard against a hang, not a measure of speed. */
+const HANG_GUARD_MS = 60_000;
 
 /** Items of an envelope: [item header, payload] pairs after the envelope header. */
 export function decodeEnvelope(body: Buffer): {
@@ -86,19 +97,44 @@ export async function startSentryIngest(): Promise<SentryIngest> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  /** Resolves with `find()`'s answer once it has one, woken by each arriving envelope. */
+  const until = <T>(find: () => T | undefined, timeoutMs: number, what: () => string) =>
+    new Promise<T>((resolve, reject) => {
+      const check = () => {
+        const found = find();
+        if (found === undefined) {
+          waiters.push(check);
+          return;
+        }
+        clearTimeout(timer);
+        resolve(found);
+      };
+      const timer = setTimeout(() => {
+        const at = waiters.indexOf(check);
+        if (at >= 0) waiters.splice(at, 1);
+        reject(new Error(`${what()} within ${timeoutMs} ms`));
+      }, timeoutMs).unref();
+      check();
+    });
   return {
     dsn: `http://publickey@127.0.0.1:${port}/1`,
     events,
     requests,
-    async waitFor(n, timeoutMs = 5000) {
-      const deadline = Date.now() + timeoutMs;
-      while (events.length < n) {
-        if (Date.now() > deadline) throw new Error(`expected ${n} events, got ${events.length}`);
-        await new Promise<void>((resolve) => {
-          waiters.push(resolve);
-          setTimeout(resolve, 50);
-        });
-      }
+    async waitFor(n, timeoutMs = HANG_GUARD_MS) {
+      await until(
+        () => (events.length >= n ? true : undefined),
+        timeoutMs,
+        () => `expected ${n} events, got ${events.length}`,
+      );
+    },
+    event(match, timeoutMs = HANG_GUARD_MS) {
+      const accepts =
+        typeof match === 'string' ? (e: ReceivedEvent) => e.event_id === match : match;
+      return until(
+        () => events.find(accepts),
+        timeoutMs,
+        () => `no matching event among ${events.length}`,
+      );
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -66,16 +66,25 @@ describe('createHealth', () => {
   });
 
   it('times a hung check out at its limit without hanging the report', async () => {
-    const health = createHealth();
-    health.register('hung', () => new Promise<boolean>(() => undefined), { timeoutMs: 100 });
-    const started = performance.now();
-    const report = await health.report();
-    expect(performance.now() - started).toBeLessThan(1000);
-    expect(report.checks.hung).toMatchObject({
-      status: 'unhealthy',
-      error: 'timed out after 100 ms',
-    });
-    expect(report.status).toBe('unhealthy');
+    jest.useFakeTimers();
+    try {
+      const health = createHealth();
+      health.register('hung', () => new Promise<boolean>(() => undefined), { timeoutMs: 100 });
+      let settled = false;
+      const pending = health.report().finally(() => (settled = true));
+      await jest.advanceTimersByTimeAsync(99);
+      expect(settled).toBe(false);
+      await jest.advanceTimersByTimeAsync(1);
+      const report = await pending;
+      expect(report.checks.hung).toMatchObject({
+        status: 'unhealthy',
+        error: 'timed out after 100 ms',
+        latency_ms: 100,
+      });
+      expect(report.status).toBe('unhealthy');
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('never calls a hung check again on top of itself: later probes wait on the same call', async () => {
@@ -98,15 +107,30 @@ describe('createHealth', () => {
   });
 
   it('runs checks concurrently', async () => {
+    // Every check waits on one gate that opens only after all four have started: run one after
+    // another, the first would finish before the second started.
     const health = createHealth();
+    const started: string[] = [];
+    const startedBeforeFinishing: number[] = [];
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
     for (const name of ['a', 'b', 'c', 'd'])
       health.register(
         name,
-        () => new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 150)),
+        async () => {
+          started.push(name);
+          await gate;
+          startedBeforeFinishing.push(started.length);
+          return true;
+        },
+        { timeoutMs: 60_000 },
       );
-    const started = performance.now();
-    await health.report();
-    expect(performance.now() - started).toBeLessThan(400);
+    const report = health.report();
+    await new Promise(setImmediate); // every check started at once has started by now
+    expect(started).toEqual(['a', 'b', 'c', 'd']);
+    open();
+    expect((await report).status).toBe('healthy');
+    expect(startedBeforeFinishing).toEqual([4, 4, 4, 4]);
   });
 
   it('shares one run among concurrent callers, and reuses a result for cacheMs', async () => {
@@ -129,18 +153,22 @@ describe('createHealth', () => {
   });
 
   it('in background mode serves the last results without running checks per request', async () => {
+    jest.useFakeTimers();
     const check = jest.fn(() => true);
     const health = createHealth({ backgroundIntervalMs: 50 });
     try {
-      health.register('database', check);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      const calls = check.mock.calls.length;
+      health.register('database', check); // runs it once at once
+      await jest.advanceTimersByTimeAsync(0);
+      expect(check).toHaveBeenCalledTimes(1);
       await Promise.all(Array.from({ length: 50 }, () => health.report()));
-      expect(check.mock.calls.length).toBe(calls);
-      await new Promise((resolve) => setTimeout(resolve, 130));
-      expect(check.mock.calls.length).toBeGreaterThan(calls);
+      expect(check).toHaveBeenCalledTimes(1);
+      await jest.advanceTimersByTimeAsync(50);
+      expect(check).toHaveBeenCalledTimes(2);
+      await jest.advanceTimersByTimeAsync(100);
+      expect(check).toHaveBeenCalledTimes(4);
     } finally {
       health.close();
+      jest.useRealTimers();
     }
   });
 

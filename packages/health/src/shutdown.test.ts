@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { createShutdown } from './shutdown';
 
 describe('createShutdown draining', () => {
@@ -11,6 +11,9 @@ describe('createShutdown draining', () => {
     const before = await fetch(url);
     expect(before.headers.get('connection')).toBe('keep-alive');
     await before.text();
+    // The drain delay runs on a fake clock, so the request below lands inside it however slow
+    // the machine is; sockets and fetch keep real time.
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
     const codes: number[] = [];
     const shutdown = createShutdown({
       server,
@@ -23,8 +26,12 @@ describe('createShutdown draining', () => {
       const during = await fetch(url);
       expect(during.headers.get('connection')).toBe('close');
       expect(await during.text()).toBe('ok');
+      expect(codes).toEqual([]); // still draining
+      await jest.advanceTimersByTimeAsync(300);
       expect(await done).toBe(0);
+      expect(codes).toEqual([0]);
     } finally {
+      jest.useRealTimers();
       shutdown.dispose();
       server.closeAllConnections();
     }
@@ -36,8 +43,9 @@ describe('createShutdown limits', () => {
     const server = createServer(() => undefined); // never answers
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as { port: number };
+    const arrived = new Promise((resolve) => server.once('request', resolve));
     void fetch(`http://127.0.0.1:${port}/hang`).catch(() => undefined);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await arrived; // in flight when the shutdown begins
     const codes: number[] = [];
     const flushed: string[] = [];
     const shutdown = createShutdown({

@@ -18,8 +18,10 @@ async function udpReceiver(): Promise<{ port: number; lines: string[] }> {
   return { port: udp.address().port, lines };
 }
 
+/** Until `n` lines arrived; the 30 s limit only guards against a hang (the assertions then say what came). */
 async function waitFor(lines: string[], n: number): Promise<void> {
-  for (let i = 0; i < 100 && lines.length < n; i++) await new Promise((r) => setTimeout(r, 10));
+  const deadline = Date.now() + 30_000;
+  while (lines.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
 }
 
 describe('backends (seed 003)', () => {

@@ -19,7 +19,7 @@ const backends: [string, () => Promise<Cache | undefined>][] = [
       server = await startRedis();
       if (!server) return undefined;
       const cache = redisCache(server.url, { prefix: 'test:' });
-      expect(await cache.connected(5000)).toBe(true);
+      expect(await cache.connected(30_000)).toBe(true); // a hang guard: busy machines are slow
       return cache;
     },
   ],
@@ -60,7 +60,7 @@ describe.each(backends)('the %s cache', (name, open) => {
         },
         60,
       );
-  }, 30_000);
+  }, 90_000);
   afterAll(() => cache?.close());
 
   const test = (title: string, body: () => Promise<void>) =>
@@ -73,10 +73,14 @@ describe.each(backends)('the %s cache', (name, open) => {
     });
 
   test('keeps values for their time to live', async () => {
+    const stored = performance.now();
     await cache!.set('k', 'v', 1);
-    expect(await cache!.get('k')).toBe('v');
+    const fresh = await cache!.get('k');
+    // Only a read within the second can show the value kept: a busy machine may have taken
+    // longer than that to get here, and then there is nothing to check.
+    if (performance.now() - stored < 1000) expect(fresh).toBe('v');
     expect(await cache!.get('missing')).toBeUndefined();
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // past the time to live, at least
     expect(await cache!.get('k')).toBeUndefined();
   });
 

@@ -270,13 +270,16 @@ describe.each(backends)('the repository on %s', (name, open) => {
   test("keeps a transaction's writes from other callers until it commits", async () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
+    let inserted!: () => void;
+    const written = new Promise<void>((resolve) => (inserted = resolve));
     const transaction = db!.transaction(async (tx) => {
       await tx.execute(
         "INSERT INTO agents (workspace_id, id, name, created_at) VALUES ('globex', 'tx-agent', 'x', 0)",
       );
+      inserted();
       await held;
     });
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await written; // the transaction holds its uncommitted write now
     const during = await Promise.race([
       repo
         .knownAgents('globex', ['tx-agent'])

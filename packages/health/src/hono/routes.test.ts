@@ -90,7 +90,7 @@ describe('healthRoutes', () => {
         await new Promise((resolve) => setTimeout(resolve, 30));
         return true;
       },
-      { cacheMs: 5000 },
+      { cacheMs: 60_000 },
     );
     const app = new Hono().route('/', healthRoutes(health));
     const answers = await Promise.all(

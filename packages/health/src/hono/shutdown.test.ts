@@ -16,42 +16,64 @@ describe('createShutdown with a real server', () => {
         join(__dirname, 'shutdown-child.fixture.ts'),
         logFile,
       ],
-      { env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'inherit'] },
+      { env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['pipe', 'pipe', 'inherit'] },
     );
-    let stdout = '';
-    const port = await new Promise<number>((resolve) =>
+    try {
+      let stdout = '';
+      let gone = false;
+      const watchers: (() => void)[] = [];
+      const wake = () => watchers.splice(0).forEach((w) => w());
       child.stdout.on('data', (d: Buffer) => {
         stdout += d.toString();
-        const match = /listening (\d+)/.exec(stdout);
-        if (match) resolve(Number(match[1]));
-      }),
-    );
-    const exited = new Promise<number | null>((resolve) =>
-      child.on('exit', (code) => resolve(code)),
-    );
-    const base = `http://127.0.0.1:${port}`;
-    expect((await fetch(`${base}/ready`)).status).toBe(200);
+        wake();
+      });
+      const exited = new Promise<number | null>((resolve) =>
+        child.on('exit', (code) => {
+          gone = true;
+          wake();
+          resolve(code);
+        }),
+      );
+      /** Resolves with the match once the child has printed `pattern`. */
+      const printed = async (pattern: RegExp): Promise<RegExpExecArray> => {
+        for (;;) {
+          const match = pattern.exec(stdout);
+          if (match) return match;
+          if (gone) throw new Error(`the child exited without printing ${pattern}:\n${stdout}`);
+          await new Promise<void>((resolve) => watchers.push(resolve));
+        }
+      };
+      const port = Number((await printed(/listening (\d+)/))[1]);
+      const base = `http://127.0.0.1:${port}`;
+      const status = (path: string) =>
+        fetch(`${base}${path}`).then(
+          (r) => r.status,
+          (err: unknown) => (err as Error).name,
+        );
+      expect(await status('/ready')).toBe(200);
 
-    const slow = fetch(`${base}/slow`); // in flight when the signal arrives
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    child.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const readyDuringDrain = (await fetch(`${base}/ready`)).status;
-    const liveDuringDrain = (await fetch(`${base}/live`)).status;
-    await new Promise((resolve) => setTimeout(resolve, 400)); // past the 300 ms drain delay
-    const afterDrain = await fetch(`${base}/live`).then(
-      (r) => r.status,
-      (err: unknown) => (err as Error).name,
-    );
+      const slow = fetch(`${base}/slow`);
+      await printed(/slow started/); // in flight when the signal arrives
+      child.kill('SIGTERM');
+      await printed(/shutdown started/);
+      expect(await status('/ready')).toBe(503); // within the fixture's 3 s drain delay
+      expect(await status('/live')).toBe(200);
+      // Once the delay is over the server stops accepting, while the slow request holds it open.
+      let afterDrain: number | string;
+      while ((afterDrain = await status('/live')) === 200)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(afterDrain).toBe('TypeError'); // fetch failed: connection refused
+      expect(stdout).not.toMatch(/server closed/);
 
-    const slowRes = await slow;
-    expect(slowRes.status).toBe(200);
-    expect(await slowRes.text()).toBe('done');
-    expect(readyDuringDrain).toBe(503);
-    expect(liveDuringDrain).toBe(200);
-    expect(afterDrain).toBe('TypeError'); // fetch failed: connection refused
-    expect(await exited).toBe(0);
-    expect(readFileSync(logFile, 'utf8')).toBe('hook 1: logs flushed\nhook 2: database closed\n');
-    expect(stdout).toMatch(/shutdown started[\s\S]*server closed[\s\S]*shutdown finished/);
-  }, 30_000);
+      child.stdin.write('release\n');
+      const slowRes = await slow;
+      expect(slowRes.status).toBe(200);
+      expect(await slowRes.text()).toBe('done');
+      expect(await exited).toBe(0);
+      expect(readFileSync(logFile, 'utf8')).toBe('hook 1: logs flushed\nhook 2: database closed\n');
+      expect(stdout).toMatch(/shutdown started[\s\S]*server closed[\s\S]*shutdown finished/);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 120_000);
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { setInternalErrorHandler } from '@obs/core';
 import { FdWriter } from './fd-writer';
 
@@ -11,6 +11,10 @@ function eagain(): never {
 describe('FdWriter on a pipe whose reader stalls', () => {
   it('waits a bounded time, drops and counts, then stops waiting until the pipe drains', () => {
     setInternalErrorHandler(() => undefined);
+    // Its limits are wall-clock: a clock that moves 1 ms per reading makes them counts, so
+    // neither a slow sleep (fewer retries) nor a pause (past the no-wait period) can move them.
+    let clock = 1_000_000;
+    jest.spyOn(Date, 'now').mockImplementation(() => clock++);
     try {
       let calls = 0;
       let full = true;

@@ -7,6 +7,9 @@ import { runWithContext } from '@obs/core';
 import { createLogger } from '../index';
 import { fileDestination } from './stream';
 
+/** A child Node with tsx writing thousands of lines: slow on a busy machine; only a hang guard. */
+const CHILD_LIMIT_MS = 120_000;
+
 let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'obs-log-'));
@@ -87,17 +90,21 @@ describe('file destination', () => {
 });
 
 describe('the default destination', () => {
-  it('is stdout, JSON when not a terminal, complete even through process.exit()', async () => {
-    const out: string[] = [];
-    expect(await runChild('stdout', 5000, 'exit', out)).toBe(0);
-    const written = out.join('').split('\n').filter(Boolean);
-    expect(written).toHaveLength(5000);
-    expect(JSON.parse(written[4999]!)).toMatchObject({
-      seq: 4999,
-      service: 'exit-test',
-      level: 'info',
-    });
-  }, 30_000);
+  it(
+    'is stdout, JSON when not a terminal, complete even through process.exit()',
+    async () => {
+      const out: string[] = [];
+      expect(await runChild('stdout', 5000, 'exit', out)).toBe(0);
+      const written = out.join('').split('\n').filter(Boolean);
+      expect(written).toHaveLength(5000);
+      expect(JSON.parse(written[4999]!)).toMatchObject({
+        seq: 4999,
+        service: 'exit-test',
+        level: 'info',
+      });
+    },
+    CHILD_LIMIT_MS,
+  );
 });
 
 describe('exit safety: N records logged, N records on disk', () => {
@@ -119,6 +126,6 @@ describe('exit safety: N records logged, N records on disk', () => {
         expect((JSON.parse(line) as { seq: number }).seq).toBe(i);
       });
     },
-    30_000,
+    CHILD_LIMIT_MS,
   );
 });

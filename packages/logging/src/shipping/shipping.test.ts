@@ -12,7 +12,10 @@ import {
   type Receiver,
 } from './receivers.fixture';
 
-const fast = { flushIntervalMs: 20, retryBaseMs: 5, timeoutMs: 2000 };
+// Short waits between attempts; long limits on a request and on flush()/close(), which only
+// guard against a hang: on a busy machine a request to a local receiver can take seconds, and
+// one cut short would be retried (and delivered twice, or counted as dropped).
+const fast = { flushIntervalMs: 20, retryBaseMs: 5, timeoutMs: 60_000, flushTimeoutMs: 60_000 };
 let receiver: Receiver | undefined;
 let reports: unknown[];
 
@@ -268,7 +271,8 @@ describe('when the receiver misbehaves', () => {
       destination.write({ level: 'info', time: Date.now(), line: `{"i":${i}}` });
     await destination.close();
     expect(destination.stats()).toMatchObject({ sent: 0, dropped: 12, queued: 0 });
-    await new Promise((r) => setTimeout(r, 1100)); // the slow answer arrives after the close
+    // The receiver answers the slow request after the close; nothing changes then.
+    while (receiver.requests.length === 0) await new Promise((r) => setTimeout(r, 20));
     expect(destination.stats()).toMatchObject({ sent: 0, dropped: 12 });
   });
 
