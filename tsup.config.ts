@@ -29,9 +29,10 @@ export default defineConfig({
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,
-  sourcemap: true,
+  // No source maps: src/ is not published, and a map would name files users do not have.
+  sourcemap: false,
   platform: 'node',
-  target: 'node20',
+  target: 'node22',
   splitting: true,
   treeshake: true,
 });

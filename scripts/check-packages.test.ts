@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { checkWorkspace, importsOf } from './check-packages';
+import { checkWorkspace, importsOf, publishedExports } from './check-packages';
 
 let root: string;
 
@@ -20,14 +20,35 @@ function entry(source: string, out: string) {
   };
 }
 
+/** A package ready to publish unless `json` says otherwise. */
 function pkg(dir: string, json: Record<string, unknown>, files: Record<string, string> = {}): void {
+  const exportsMap = (json.exports as Record<string, unknown> | undefined) ?? {
+    '.': entry('./src/index.ts', 'index'),
+  };
+  const subpaths = Object.keys(exportsMap).filter((s) => s !== '.' && s !== './package.json');
   write(`packages/${dir}/package.json`, {
-    exports: { '.': entry('./src/index.ts', 'index') },
+    exports: exportsMap,
+    publishConfig: { exports: publishedExports(exportsMap) },
+    typesVersions: {
+      '*': Object.fromEntries(
+        subpaths.map((s) => [s.slice(2), [(exportsMap[s] as Partial<EntryShape>).require?.types]]),
+      ),
+    },
+    repository: {
+      type: 'git',
+      url: 'git+https://example.test/obs.git',
+      directory: `packages/${dir}`,
+    },
+    homepage: 'https://example.test/obs',
+    bugs: { url: 'https://example.test/obs/issues' },
     ...json,
   });
+  write(`packages/${dir}/LICENSE`, 'MIT\n');
   write(`packages/${dir}/src/index.ts`, 'export {};\n');
   for (const [path, text] of Object.entries(files)) write(`packages/${dir}/${path}`, text);
 }
+
+type EntryShape = ReturnType<typeof entry>;
 
 const corePeer = { peerDependencies: { '@obs/core': '*' } };
 
@@ -229,6 +250,7 @@ describe('checkWorkspace', () => {
   it('fails exports entries without the source condition first or without types', () => {
     pkg('tracing', {
       name: '@obs/tracing',
+      private: true, // only the exports map is under test here
       exports: {
         '.': { import: './dist/index.js', '@obs/source': './src/index.ts' },
         './hono': { '@obs/source': './src/missing.ts', import: { default: './dist/hono.js' } },
@@ -258,5 +280,46 @@ describe('importsOf', () => {
       "const e = require('e');",
     ].join('\n');
     expect(importsOf(text)).toEqual(['a', '@s/b', 'side-effect', './c', 'd', 'e']);
+  });
+});
+
+describe('checkWorkspace: what is published', () => {
+  it('fails a package whose published exports keep the workspace-only source condition', () => {
+    pkg('logging', {
+      name: '@obs/logging',
+      ...corePeer,
+      publishConfig: { exports: { '.': entry('./src/index.ts', 'index') } },
+    });
+    const [problem] = checkWorkspace(root);
+    expect(problem).toMatch(
+      /^packages\/logging: publishConfig.exports must be exports without "@obs\/source"/,
+    );
+  });
+
+  it('fails a subpath that TypeScript node10 resolution cannot find', () => {
+    pkg('logging', {
+      name: '@obs/logging',
+      ...corePeer,
+      exports: { '.': entry('./src/index.ts', 'index'), './hono': entry('./src/index.ts', 'hono') },
+      typesVersions: {},
+    });
+    expect(checkWorkspace(root)).toEqual([
+      'packages/logging: typesVersions["*"]["hono"] must be ["./dist/hono.d.cts"] (node10 resolution)',
+    ]);
+  });
+
+  it('fails a package without a LICENSE or a repository', () => {
+    pkg('logging', { name: '@obs/logging', ...corePeer, repository: undefined });
+    rmSync(join(root, 'packages/logging/LICENSE'));
+    expect(checkWorkspace(root)).toEqual([
+      'packages/logging: has no LICENSE file',
+      'packages/logging: needs repository (with directory "packages/logging"), homepage and bugs',
+    ]);
+  });
+
+  it('does not ask a private package to be publishable', () => {
+    pkg('logging', { name: '@obs/logging', ...corePeer, private: true, publishConfig: undefined });
+    rmSync(join(root, 'packages/logging/LICENSE'));
+    expect(checkWorkspace(root)).toEqual([]);
   });
 });

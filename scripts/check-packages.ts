@@ -11,7 +11,10 @@
 //   repo's shared helpers in scripts/;
 // - these rules hold for every TypeScript file of a package (src/, bench/, …), not only src/;
 // - every exports entry resolves to sources through "@obs/source" first, then import/require with
-//   types first, so tests and type-checks need no build and consumers get ESM, CJS and .d.ts.
+//   types first, so tests and type-checks need no build and consumers get ESM, CJS and .d.ts;
+// - what is published carries no workspace: `publishConfig.exports` (which pnpm pack puts in the
+//   tarball) is `exports` without "@obs/source", every subpath has `typesVersions` for TypeScript's
+//   node10 resolution, and each package ships a LICENSE and says where its repository is.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
@@ -26,6 +29,11 @@ interface PackageJson {
   devDependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
   peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+  publishConfig?: { exports?: unknown };
+  typesVersions?: Record<string, Record<string, string[]>>;
+  repository?: { directory?: string };
+  homepage?: string;
+  bugs?: unknown;
 }
 
 interface WorkspacePackage {
@@ -106,6 +114,42 @@ function checkExports(pkg: WorkspacePackage, where: string, problems: string[]):
   }
 }
 
+/** The exports map a consumer sees: every entry without the workspace-only source condition. */
+export function publishedExports(exportsMap: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(exportsMap).map(([subpath, entry]) => {
+      if (typeof entry !== 'object' || entry === null) return [subpath, entry];
+      const { '@obs/source': _source, ...rest } = entry as Record<string, unknown>;
+      return [subpath, rest];
+    }),
+  );
+}
+
+function checkPublishing(pkg: WorkspacePackage, where: string, problems: string[]): void {
+  const { json } = pkg;
+  const exportsMap = json.exports ?? {};
+  const published = JSON.stringify(publishedExports(exportsMap));
+  if (JSON.stringify(json.publishConfig?.exports) !== published) {
+    problems.push(
+      `${where}: publishConfig.exports must be exports without "@obs/source": ${published}`,
+    );
+  }
+  for (const [subpath, entry] of Object.entries(exportsMap)) {
+    if (subpath === '.' || subpath === './package.json') continue;
+    const types = (entry as { require?: { types?: string } }).require?.types;
+    const mapped = json.typesVersions?.['*']?.[subpath.slice(2)];
+    if (!types || JSON.stringify(mapped) !== JSON.stringify([types])) {
+      problems.push(
+        `${where}: typesVersions["*"]["${subpath.slice(2)}"] must be ["${types}"] (node10 resolution)`,
+      );
+    }
+  }
+  if (!existsSync(join(pkg.dir, 'LICENSE'))) problems.push(`${where}: has no LICENSE file`);
+  if (json.repository?.directory !== where.split(sep).join('/') || !json.homepage || !json.bugs) {
+    problems.push(`${where}: needs repository (with directory "${where}"), homepage and bugs`);
+  }
+}
+
 /** Every broken rule in the workspace at `root`, as one sentence each; empty when all hold. */
 export function checkWorkspace(root: string): string[] {
   const problems: string[] = [];
@@ -138,6 +182,7 @@ export function checkWorkspace(root: string): string[] {
     }
 
     checkExports(pkg, where, problems);
+    if (!pkg.json.private) checkPublishing(pkg, where, problems);
 
     const srcDir = join(pkg.dir, 'src');
     const honoDir = join(srcDir, 'hono');

@@ -1,8 +1,11 @@
 // Creates packages/<name> from the house template, so every package is put together the same way:
 //   pnpm new-package logging --hono "Structured, request-aware logging on winston."
 // then `pnpm install`, write src/ with tests beside the code, and add a changeset.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { publishedExports } from './check-packages';
+
+const REPOSITORY = 'https://github.com/obs-dev/obs';
 
 export interface NewPackageOptions {
   name: string;
@@ -25,6 +28,11 @@ export function packageFiles({
   hono,
 }: NewPackageOptions): Record<string, string> {
   const full = `@obs/${name}`;
+  const exportsMap = {
+    '.': entry('./src/index.ts', 'index'),
+    ...(hono ? { './hono': entry('./src/hono/index.ts', 'hono') } : {}),
+    './package.json': './package.json',
+  };
   const pkg = {
     name: full,
     version: '0.0.0',
@@ -32,16 +40,12 @@ export function packageFiles({
     license: 'MIT',
     type: 'module',
     sideEffects: false,
-    exports: {
-      '.': entry('./src/index.ts', 'index'),
-      ...(hono ? { './hono': entry('./src/hono/index.ts', 'hono') } : {}),
-      './package.json': './package.json',
-    },
+    exports: exportsMap,
     main: './dist/index.cjs',
     module: './dist/index.js',
     types: './dist/index.d.cts',
     files: ['dist'],
-    engines: { node: '>=20.19' },
+    engines: { node: '>=22.12' },
     scripts: {
       build: 'tsup --config ../../tsup.config.ts',
       typecheck: 'tsc --noEmit',
@@ -53,12 +57,18 @@ export function packageFiles({
     peerDependencies: { '@obs/core': 'workspace:^', ...(hono ? { hono: '^4.6.0' } : {}) },
     ...(hono ? { peerDependenciesMeta: { hono: { optional: true } } } : {}),
     devDependencies: { '@obs/core': 'workspace:*', ...(hono ? { hono: '^4.13.0' } : {}) },
+    repository: { type: 'git', url: `git+${REPOSITORY}.git`, directory: `packages/${name}` },
+    homepage: `${REPOSITORY}/tree/main/packages/${name}#readme`,
+    bugs: { url: `${REPOSITORY}/issues` },
+    ...(hono ? { typesVersions: { '*': { hono: ['./dist/hono.d.cts'] } } } : {}),
+    publishConfig: { exports: publishedExports(exportsMap) },
   };
   const files: Record<string, string> = {
     'package.json': `${JSON.stringify(pkg, null, 2)}\n`,
     'tsconfig.json':
       '{\n  "extends": "../../tsconfig.base.json",\n  "include": ["src", "bench"]\n}\n',
     'jest.config.cjs': "module.exports = require('../../jest.preset.cjs');\n",
+    LICENSE: readFileSync(join(__dirname, '..', 'LICENSE'), 'utf8'),
     'src/index.ts': 'export {};\n',
     'README.md': [
       `# ${full}`,
@@ -68,7 +78,7 @@ export function packageFiles({
       '## Install',
       '',
       '```sh',
-      `pnpm add ${full} @obs/core${hono ? ' hono' : ''}`,
+      `npm install ${full} @obs/core${hono ? ' hono @hono/node-server' : ''}`,
       '```',
       '',
       '## Usage',

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { context, trace, TraceFlags } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { EventEmitter } from 'node:events';
 import { bindContext, runWithContext } from './context';
 import { contextFields, getTraceIds } from './context-fields';
@@ -51,7 +51,7 @@ describe('getTraceIds', () => {
   });
 
   it('reads spans started by a real tracing SDK', () => {
-    const tracer = new BasicTracerProvider().getTracer('test');
+    const tracer = new TracerProvider().getTracer('test');
     tracer.startActiveSpan('work', (span) => {
       expect(getTraceIds()).toEqual({
         traceId: span.spanContext().traceId,

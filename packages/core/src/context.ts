@@ -42,8 +42,9 @@ const NO_ATTRIBUTES: ObsContext['attributes'] = Object.freeze({});
 
 /**
  * Builds a frozen context from a patch over a base. Fields are copied one by one rather than
- * spread (`{ ...a, b }` takes ~500 ns on Node 20's V8), and the `in` checks that let an update
- * clear a field are only paid by updates, not by the per-request `runWithContext`.
+ * spread (a frozen `{ ...a, b }` of this shape measured ~480 ns on Node 22 and ~250 ns on Node 24,
+ * the copy ~150–200 ns on both), and the `in` checks that let an update clear a field are only
+ * paid by updates, not by the per-request `runWithContext`.
  */
 function build(patch: ObsContextInit, base?: ObsContext): ObsContext {
   const from = base ? merged(patch, base) : patch;

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { runWithContext } from '@obs/core';
 import { createLogger, memoryDestination, type LoggerOptions } from './index';
 
@@ -150,7 +150,7 @@ describe('trace ids', () => {
 
   it('appear when a span is active', () => {
     const { logger, records } = setup();
-    const tracer = new BasicTracerProvider().getTracer('test');
+    const tracer = new TracerProvider().getTracer('test');
     logger.info('before');
     tracer.startActiveSpan('work', (span) => {
       logger.info('inside');

@@ -1,5 +1,5 @@
-import StatsD from 'hot-shots';
-import { ObsConfigError, reportInternalError } from '@obs/core';
+import { reportInternalError } from '@obs/core';
+import { loadHotShots } from './hot-shots';
 
 /** Every recording, as it happens: what a push backend forwards. */
 export type Tap = (
@@ -9,6 +9,7 @@ export type Tap = (
   labels: Readonly<Record<string, string>>,
 ) => void;
 
+/** Needs the hot-shots package (an optional peer dependency): `npm install hot-shots`. */
 export interface StatsdBackendOptions {
   type: 'statsd';
   /** @default '127.0.0.1' */
@@ -36,12 +37,10 @@ export interface Backend {
 }
 
 function statsdBackend(o: StatsdBackendOptions): Backend {
-  const port = o.port ?? 8125;
-  if (!Number.isInteger(port) || port < 1 || port > 65535)
-    throw new ObsConfigError('backend.port', 'expected 1–65535');
+  const StatsD = loadHotShots();
   const client = new StatsD({
     host: o.host ?? '127.0.0.1',
-    port,
+    port: o.port ?? 8125,
     prefix: o.prefix ?? '',
     globalTags: o.tags ?? {},
     protocol: 'udp',

@@ -1,5 +1,5 @@
 import { AggregatorRegistry } from 'prom-client';
-import type { Metrics } from './metrics';
+import { rawFactories, type Metrics } from './metrics';
 
 /**
  * In a Node cluster worker: lets the primary's `new AggregatorRegistry().clusterMetrics()`
@@ -20,6 +20,7 @@ import type { Metrics } from './metrics';
  * ```
  */
 export function shareWithClusterPrimary(metrics: Metrics): void {
+  rawFactories(metrics); // throws, naming `metrics`, for anything but createMetrics()'s object
   AggregatorRegistry.setRegistries([metrics.registry]);
   // prom-client installs the worker's answering listener when an AggregatorRegistry is made.
   new AggregatorRegistry();

@@ -3,32 +3,41 @@ import { gzip as gzipCallback } from 'node:zlib';
 import { constantTimeEqual, ObsConfigError, reportInternalError } from '@obs/core';
 import { expose, negotiate, OPENMETRICS_CONTENT_TYPE } from './exposition';
 import { rawFactories, type Metrics } from './metrics';
+import { isObject, nonEmptyString, optionsObject, received } from './options';
 
 const gzip = promisify(gzipCallback);
 
 export interface MetricsHandlerOptions {
   metrics: Metrics;
-  /** Require `Authorization: Bearer <token>` or Basic credentials. @default none */
+  /**
+   * Require `Authorization: Bearer <token>` or Basic credentials; the token, username and
+   * password must be non-empty (an unset environment variable throws, naming e.g. `auth.bearer`).
+   * @default none
+   */
   auth?: { bearer: string } | { username: string; password: string };
   /** Compress when the scraper accepts gzip. @default true */
   gzip?: boolean;
 }
 
-function authorizer(auth: MetricsHandlerOptions['auth']): (header: string | null) => boolean {
+const AUTH_SHAPE = '{ bearer } or { username, password }';
+
+function authorizer(auth: unknown): (header: string | null) => boolean {
   if (auth === undefined) return () => true;
-  if ('bearer' in auth && typeof auth.bearer === 'string' && auth.bearer !== '') {
-    const expected = `Bearer ${auth.bearer}`;
-    return (header) => header !== null && constantTimeEqual(header, expected);
+  if (!isObject(auth))
+    throw new ObsConfigError('auth', `expected ${AUTH_SHAPE}, ${received(auth)}`);
+  let expected: string;
+  // Checked by key, not by value: `{ bearer: process.env.METRICS_TOKEN }` with the variable
+  // unset must name `auth.bearer`, not the whole of `auth`.
+  if ('bearer' in auth) {
+    expected = `Bearer ${nonEmptyString(auth.bearer, 'auth.bearer')}`;
+  } else if ('username' in auth || 'password' in auth) {
+    const { username, password } = auth as Record<string, unknown>;
+    const credentials = `${nonEmptyString(username, 'auth.username')}:${nonEmptyString(password, 'auth.password')}`;
+    expected = `Basic ${Buffer.from(credentials).toString('base64')}`;
+  } else {
+    throw new ObsConfigError('auth', `expected ${AUTH_SHAPE}`);
   }
-  if (
-    'username' in auth &&
-    typeof auth.username === 'string' &&
-    typeof auth.password === 'string'
-  ) {
-    const expected = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
-    return (header) => header !== null && constantTimeEqual(header, expected);
-  }
-  throw new ObsConfigError('auth', 'expected { bearer } or { username, password }');
+  return (header) => header !== null && constantTimeEqual(header, expected);
 }
 
 /**
@@ -39,8 +48,10 @@ function authorizer(auth: MetricsHandlerOptions['auth']): (header: string | null
 export function createMetricsFetchHandler(
   options: MetricsHandlerOptions,
 ): (request: Request) => Promise<Response> {
-  const { metrics, gzip: compress = true } = options;
+  const { metrics, gzip: compress = true } = optionsObject(options, '{ metrics, auth?, gzip? }');
   const raw = rawFactories(metrics);
+  if (typeof compress !== 'boolean')
+    throw new ObsConfigError('gzip', `expected true or false, ${received(compress)}`);
   const allowed = authorizer(options.auth);
   const scrapeDuration = raw.gauge({
     name: 'obs_metrics_scrape_duration_seconds',

@@ -1,24 +1,25 @@
 import { ObsConfigError } from '@obs/core';
+import { nonEmptyString } from './options';
 
 export type LabelValues = Readonly<Record<string, string | number>>;
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
-export function checkMetricName(name: unknown, option = 'name'): string {
-  if (typeof name !== 'string' || !METRIC_NAME.test(name)) {
-    throw new ObsConfigError(option, `"${String(name)}" is not a valid Prometheus metric name`);
-  }
+export function checkMetricName(value: unknown, option = 'name'): string {
+  const name = nonEmptyString(value, option);
+  if (!METRIC_NAME.test(name))
+    throw new ObsConfigError(option, `"${name}" is not a valid Prometheus metric name`);
   return name;
 }
 
 export function checkLabelNames(names: unknown, option = 'labelNames'): readonly string[] {
   if (names === undefined) return [];
   if (!Array.isArray(names)) throw new ObsConfigError(option, 'expected an array of label names');
-  for (const n of names as unknown[]) {
-    if (typeof n !== 'string' || !LABEL_NAME.test(n) || n.startsWith('__')) {
-      throw new ObsConfigError(option, `"${String(n)}" is not a valid label name`);
-    }
+  for (const value of names as unknown[]) {
+    const n = nonEmptyString(value, option);
+    if (!LABEL_NAME.test(n) || n.startsWith('__'))
+      throw new ObsConfigError(option, `"${n}" is not a valid label name`);
   }
   if (new Set(names).size !== names.length)
     throw new ObsConfigError(option, 'duplicate label names');

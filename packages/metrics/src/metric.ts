@@ -1,5 +1,6 @@
 import { ObsConfigError, reportInternalError } from '@obs/core';
 import { checkLabelNames, checkMetricName, type LabelValues } from './labels';
+import { isObject, received } from './options';
 import type { Tap } from './backend';
 import { SeriesStore, type OverflowCounter, type Series } from './series';
 
@@ -60,10 +61,16 @@ export abstract class ObsMetric<S extends Series> {
 
   constructor(config: MetricConfig, context: MetricContext) {
     if (!isObject(config))
-      throw new ObsConfigError('config', 'expected { name, help, labelNames? }');
+      throw new ObsConfigError(
+        'config',
+        `expected { name, help, labelNames? }, ${received(config)}`,
+      );
     this.name = checkMetricName(config.name);
     if (typeof config.help !== 'string' || config.help === '')
-      throw new ObsConfigError('help', `${config.name}: expected a help text`);
+      throw new ObsConfigError(
+        'help',
+        `${config.name}: expected a help text, ${received(config.help)}`,
+      );
     this.help = config.help;
     this.labelNames = checkLabelNames(config.labelNames);
     this.store = new SeriesStore(
@@ -119,11 +126,6 @@ export abstract class ObsMetric<S extends Series> {
       aggregator: this.aggregator,
     };
   }
-}
-
-/** For checks of what JavaScript callers may pass despite the types. */
-export function isObject(value: unknown): value is object {
-  return typeof value === 'object' && value !== null;
 }
 
 export function badValue(metric: string, value: unknown, why: string): void {

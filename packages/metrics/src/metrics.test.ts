@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BasicTracerProvider, AlwaysOffSampler } from '@opentelemetry/sdk-trace-base';
+import { AlwaysOffSampler, TracerProvider } from '@opentelemetry/sdk-trace';
 import { setInternalErrorHandler } from '@obs/core';
 import { hasPromtool, promtoolProblems, samples } from './exposition.fixture';
 import { createMetrics, OPENMETRICS_CONTENT_TYPE, type MetricsOptions } from './index';
@@ -310,14 +310,14 @@ describe('exemplars', () => {
   it('attach the sampled trace id in OpenMetrics output, never in text 0.0.4', async () => {
     const metrics = setup({ defaultLabels: {} });
     const h = metrics.histogram({ name: 'work_seconds', help: 'w', buckets: [0.1, 1] });
-    const tracer = new BasicTracerProvider().getTracer('t');
+    const tracer = new TracerProvider().getTracer('t');
     let traceId = '';
     tracer.startActiveSpan('op', (span) => {
       traceId = span.spanContext().traceId;
       h.observe(0.5);
       span.end();
     });
-    const unsampled = new BasicTracerProvider({ sampler: new AlwaysOffSampler() }).getTracer('t');
+    const unsampled = new TracerProvider({ sampler: new AlwaysOffSampler() }).getTracer('t');
     unsampled.startActiveSpan('op', (span) => {
       h.observe(0.05);
       span.end();

@@ -18,7 +18,8 @@ import { expose, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE } from './exp
 import { Gauge, type GaugeConfig } from './gauge';
 import { Histogram, type HistogramConfig } from './histogram';
 import { checkLabelNames, type LabelValues } from './labels';
-import { isObject, type MetricConfig, type MetricContext } from './metric';
+import type { MetricConfig, MetricContext } from './metric';
+import { isObject, nonEmptyString, received } from './options';
 import { createBackend, type BackendOptions } from './backend';
 import { OVERFLOW } from './series';
 import { registerSystemMetrics } from './system';
@@ -54,8 +55,9 @@ export interface MetricsOptions {
    */
   enabled?: boolean;
   /**
-   * Also push every recording to StatsD/DogStatsD (over UDP, with hot-shots) or the console
-   * (seed 003's backends); the Prometheus registry keeps working alongside. @default none
+   * Also push every recording to StatsD/DogStatsD (over UDP, with hot-shots, an optional peer
+   * dependency: `npm install hot-shots`) or the console (seed 003's backends); the Prometheus
+   * registry keeps working alongside. @default none
    */
   backend?: BackendOptions;
 }
@@ -124,7 +126,7 @@ const schema = z.strictObject({
   statsWindowMs: z.number().int().min(1000).optional(),
   enabled: z.boolean().optional(),
   backend: z
-    .union([
+    .discriminatedUnion('type', [
       z.strictObject({
         type: z.literal('statsd'),
         host: z.string().min(1).optional(),
@@ -156,7 +158,10 @@ const raw = new WeakMap<Metrics, RawFactories>();
 export function rawFactories(metrics: Metrics): RawFactories {
   const found = raw.get(metrics);
   if (!found)
-    throw new ObsConfigError('metrics', 'expected the object returned by createMetrics()');
+    throw new ObsConfigError(
+      'metrics',
+      `expected the object returned by createMetrics(), ${received(metrics)}`,
+    );
   return found;
 }
 
@@ -259,8 +264,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
 
   const named = <C extends MetricConfig>(config: C): C => {
     if (!isObject(config))
-      throw new ObsConfigError('config', 'expected { name, help, labelNames? }');
-    return { ...config, name: `${prefix}${config.name}` };
+      throw new ObsConfigError(
+        'config',
+        `expected { name, help, labelNames? }, ${received(config)}`,
+      );
+    // Checked before prefixing: `${prefix}${undefined}` would be a valid name, "undefined".
+    return { ...config, name: `${prefix}${nonEmptyString(config.name, 'name')}` };
   };
 
   const byName = <M extends AnyMetric>(
@@ -317,6 +326,13 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       };
     },
     info(name, help, labels) {
+      if (!isObject(labels))
+        throw new ObsConfigError('labels', `expected { label: 'value' }, ${received(labels)}`);
+      for (const [label, value] of Object.entries(labels)) {
+        // The labels are the facts (`version`): an unset environment variable must not become "".
+        if (typeof value !== 'string')
+          throw new ObsConfigError(`labels.${label}`, `expected a string, ${received(value)}`);
+      }
       const gauge = metrics.gauge({ name, help, labelNames: Object.keys(labels) });
       gauge.set(labels, 1);
       return gauge;

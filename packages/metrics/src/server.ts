@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { ObsConfigError, reportInternalError } from '@obs/core';
 import { createMetricsFetchHandler, type MetricsHandlerOptions } from './handler';
 import { rawFactories } from './metrics';
+import { nonEmptyString, optionsObject, received } from './options';
 
 export interface MetricsServerOptions extends MetricsHandlerOptions {
   /** @default 9090 (0 picks a free port) */
@@ -45,11 +46,18 @@ async function send(res: ServerResponse, response: Response): Promise<void> {
  * ```
  */
 export async function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
-  const { port = 9090, host = '127.0.0.1', path = '/metrics' } = options;
+  const {
+    port = 9090,
+    host = '127.0.0.1',
+    path = '/metrics',
+  } = optionsObject(options, '{ metrics, port?, host?, path?, auth? }');
+  // `Number(process.env.METRICS_PORT)` is NaN when the variable is unset.
   if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new ObsConfigError('port', 'expected 0–65535');
+    throw new ObsConfigError('port', `expected an integer 0–65535, ${received(port)}`);
+  // An empty host would listen on every interface, which `host` exists to prevent.
+  nonEmptyString(host, 'host');
   if (typeof path !== 'string' || !path.startsWith('/'))
-    throw new ObsConfigError('path', 'expected a path starting with /');
+    throw new ObsConfigError('path', `expected a path starting with /, ${received(path)}`);
   if (!rawFactories(options.metrics).enabled) {
     return { url: '', port: 0, close: () => Promise.resolve() };
   }

@@ -1,6 +1,12 @@
 import { hostname } from 'node:os';
 import { context, propagation, trace, type Tracer } from '@opentelemetry/api';
-import { setGlobalErrorHandler } from '@opentelemetry/core';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import {
+  CompositePropagator,
+  setGlobalErrorHandler,
+  W3CBaggagePropagator,
+  W3CTraceContextPropagator,
+} from '@opentelemetry/core';
 import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OtlpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
@@ -12,11 +18,11 @@ import {
   ParentBasedSampler,
   SimpleSpanProcessor,
   TraceIdRatioBasedSampler,
+  TracerProvider,
   type Sampler,
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { reportInternalError, type ServiceInfo } from '@obs/core';
 import { DecidedRootSampler } from './root-sampling';
 import { registeredProvider, SCOPE } from './spans';
@@ -38,7 +44,7 @@ export interface Tracing {
   /** A tracer of the registered provider (a no-op one when tracing is off). */
   readonly tracer: Tracer;
   /** Our provider; undefined when tracing is off. */
-  readonly provider: NodeTracerProvider | undefined;
+  readonly provider: TracerProvider | undefined;
   /** The service identity on the resource. */
   readonly service: ServiceInfo;
   /**
@@ -57,7 +63,7 @@ export interface Tracing {
 const STATE = Symbol.for('@obs/tracing.state');
 const holder = globalThis as unknown as { [STATE]?: Tracing };
 /** What the middleware needs to decide root spans itself, per set-up tracing. */
-const roots = new WeakMap<Tracing, { provider: NodeTracerProvider; ratio: number | undefined }>();
+const roots = new WeakMap<Tracing, { provider: TracerProvider; ratio: number | undefined }>();
 
 /**
  * The share of new (root) traces our sampler records. A root decision on a random trace id is a
@@ -129,6 +135,21 @@ async function bounded(work: Promise<void>, timeoutMs: number, what: string): Pr
   }
 }
 
+/**
+ * Makes `provider` the global one, with async context and W3C trace-context and baggage
+ * propagation (SDK 3's provider has no `register()` of its own). Each global already taken is left
+ * as it is; `initTracing`'s check afterwards reports the one that matters, the tracer provider.
+ */
+function register(provider: TracerProvider): void {
+  trace.setGlobalTracerProvider(provider);
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(
+    new CompositePropagator({
+      propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+    }),
+  );
+}
+
 function disabled(service: ServiceInfo): Tracing {
   const stats: TracingStats = { spansExported: 0, spansDropped: 0, spansFailed: 0 };
   return {
@@ -191,7 +212,7 @@ export function initTracing(options: TracingOptions = {}): Tracing {
   processors.push(...(o.spanProcessors as SpanProcessor[]));
 
   const { service } = o;
-  const provider = new NodeTracerProvider({
+  const provider = new TracerProvider({
     // The SDK's own attributes (telemetry.sdk.*) and ours.
     resource: defaultResource().merge(
       resourceFromAttributes({
@@ -210,7 +231,7 @@ export function initTracing(options: TracingOptions = {}): Tracing {
   });
   // Export errors come here from the SDK: one line per cause per minute, never thrown.
   setGlobalErrorHandler((err) => reportInternalError(err, '@obs/tracing: export'));
-  provider.register();
+  register(provider);
 
   // Two copies of @opentelemetry/api, or a provider registered before ours (Sentry's), leave our
   // provider unused and every span a no-op: say so instead of exporting nothing in silence.

@@ -45,6 +45,7 @@ export interface ReceivedSpan {
   parentSpanId: string;
   attributes: Record<string, unknown>;
   events: { name: string; attributes: Record<string, unknown> }[];
+  links: { traceId: string; spanId: string; attributes: Record<string, unknown> }[];
   status: { code: number; message: string };
   resource: Record<string, unknown>;
   scope: string;
@@ -71,6 +72,8 @@ function anyValue(v: Json | undefined): unknown {
   if ('doubleValue' in v) return Number(v.doubleValue);
   if ('arrayValue' in v)
     return (((v.arrayValue as Json).values as Json[] | undefined) ?? []).map(anyValue);
+  if ('kvlistValue' in v) return keyValues((v.kvlistValue as Json).values);
+  if ('bytesValue' in v) return v.bytesValue;
   return undefined;
 }
 
@@ -98,6 +101,11 @@ function flatten(request: Json): ReceivedSpan[] {
           events: ((s.events as Json[] | undefined) ?? []).map((e) => ({
             name: e.name as string,
             attributes: keyValues(e.attributes),
+          })),
+          links: ((s.links as Json[] | undefined) ?? []).map((l) => ({
+            traceId: hex(l.traceId),
+            spanId: hex(l.spanId),
+            attributes: keyValues(l.attributes),
           })),
           status: {
             code: Number(status.code ?? 0),

@@ -1,7 +1,7 @@
 import {
   createNoopMeter,
+  type AnyValue,
   type Attributes,
-  type AttributeValue,
   type Context,
   type Counter,
   type Meter,
@@ -10,7 +10,13 @@ import {
 } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
-import { redactCredentials, redactUrl, sensitiveKeyMatcher } from '@obs/core';
+import {
+  createRedactor,
+  redactCredentials,
+  redactUrl,
+  sensitiveKeyMatcher,
+  type Redactor,
+} from '@obs/core';
 
 /** What became of finished spans, for a metrics gauge or a health check. */
 export interface TracingStats {
@@ -62,23 +68,42 @@ const TEXT_KEYS = new Set([
  * redaction policy in place, so no exporter or later processor sees a secret. The decision is the
  * key's (`http.request.header.authorization`, `app.api_key`, `db.password`); URL-valued attributes
  * lose credentials and sensitive query values, and exception messages, stacks, statements and the
- * status message lose passwords quoted in URLs.
+ * status message lose passwords quoted in URLs. Maps and arrays, which SDK 3 keeps as attribute
+ * values (OTLP AnyValue), are walked: keys inside them get the same decision as in a log line.
  */
 export class RedactingSpanProcessor implements SpanProcessor {
   private readonly isSensitive: (key: string) => boolean;
+  private readonly redact: Redactor;
 
   constructor(paths: readonly string[] = []) {
     this.isSensitive = sensitiveKeyMatcher(paths);
+    this.redact = createRedactor({ paths });
+  }
+
+  /**
+   * A structured value under a key the policy lets through: redacted under that key read as one
+   * name and as dotted levels, the two readings `sensitiveKeyMatcher` gives the key itself.
+   */
+  private scrubNested(key: string, value: object): AnyValue {
+    const flat = (this.redact({ [key]: value }) as Record<string, unknown>)[key];
+    const segments = key.split('.');
+    let nested: unknown = flat;
+    for (let i = segments.length - 1; i >= 0; i--) nested = { [segments[i]!]: nested };
+    let out = this.redact(nested);
+    for (const segment of segments) out = (out as Record<string, unknown> | undefined)?.[segment];
+    return out;
   }
 
   private scrub(attributes: Attributes): void {
-    const out = attributes as Record<string, AttributeValue>;
+    const out = attributes as Record<string, AnyValue>;
     for (const key in out) {
       const value = out[key];
       if (this.isSensitive(key)) out[key] = '[REDACTED]';
       else if (typeof value === 'string') {
         if (URL_KEYS.has(key)) out[key] = redactUrl(value);
         else if (TEXT_KEYS.has(key)) out[key] = redactCredentials(value);
+      } else if (typeof value === 'object' && value !== null && !(value instanceof Uint8Array)) {
+        out[key] = this.scrubNested(key, value);
       }
     }
   }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
@@ -13,8 +13,10 @@ import { startSentryIngest, type SentryIngest } from '../sentry-ingest.fixture';
 import { errorHandler, notFoundHandler } from './error-handler';
 
 // Our OpenTelemetry provider owns the global API, as @obs/tracing's would: Sentry sets up none.
-const provider = new NodeTracerProvider();
-provider.register({ contextManager: new AsyncLocalStorageContextManager() });
+// SDK 3's provider has no register(): the tracer provider and async context are set by hand.
+const provider = new TracerProvider();
+trace.setGlobalTracerProvider(provider);
+context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 
 let ingest: SentryIngest;
 let errors: ErrorTracker;

@@ -358,7 +358,7 @@ describe('bad options', () => {
     [{ logging: { level: 'loud' as never } }, 'logging.level'],
     [{ logging: { skip: 'health' as never } }, 'logging.skip'],
     [{ metrics: { prefix: 'no spaces' } }, 'metrics.prefix'],
-    [{ metrics: { auth: { bearer: '' } } }, 'metrics.auth'],
+    [{ metrics: { auth: { bearer: '' } } }, 'metrics.auth.bearer'],
     [{ tracing: { sampleRatio: 2 } }, 'tracing.sampleRatio'],
     [{ health: { token: 'short' } }, 'health.token'],
     [{ errors: { log: 'yes' as never } }, 'errors.log'],

@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { hasPromtool, promtoolProblems, samples } from '../exposition.fixture';
 import { createMetrics, OPENMETRICS_CONTENT_TYPE } from '../index';
 import { httpMetrics, type HttpMetricsOptions } from './http-metrics';
@@ -152,7 +152,7 @@ describe('httpMetrics()', () => {
 
     it('carry the sampled trace id in OpenMetrics, not in text 0.0.4', async () => {
       const { app } = setup();
-      const tracer = new BasicTracerProvider().getTracer('t');
+      const tracer = new TracerProvider().getTracer('t');
       const traceId = await tracer.startActiveSpan('request', async (span) => {
         await app.request('/api/v1/workspaces/w1');
         span.end();

@@ -11,7 +11,9 @@ import {
 import type { CounterSeries } from '../counter';
 import type { GaugeSeries } from '../gauge';
 import { DEFAULT_BUCKETS, type Histogram, type HistogramSeries } from '../histogram';
+import { checkMetricName } from '../labels';
 import { rawFactories, type Metrics } from '../metrics';
+import { optionsObject, received } from '../options';
 
 export interface HttpMetricsOptions {
   /** The metrics object from `createMetrics()`. */
@@ -85,15 +87,26 @@ function readLabel(read: (c: Context) => string, c: Context): string {
  * ```
  */
 export function httpMetrics(options: HttpMetricsOptions): MiddlewareHandler {
-  const { metrics, groupStatus = false, inFlight = true, sizes = true, names = {} } = options;
+  const {
+    metrics,
+    groupStatus = false,
+    inFlight = true,
+    sizes = true,
+    names = {},
+  } = optionsObject(options, '{ metrics, … }');
   const raw = rawFactories(metrics);
   const skip = pathMatcher('exclude', options.exclude, OPERATIONAL_PATHS);
-  if (!raw.enabled) return (_c, next) => next();
+  // Checked here, not by the metric constructors, so that the error names `names.requests`; an
+  // empty name (an unset environment variable) would otherwise read as a missing metric `name`.
+  for (const [key, name] of Object.entries<unknown>(names)) {
+    if (name !== undefined) checkMetricName(name, `names.${key}`);
+  }
   const extra = Object.entries(options.extraLabels ?? {});
   for (const [name, read] of extra) {
     if (typeof read !== 'function')
-      throw new ObsConfigError(`extraLabels.${name}`, 'expected (c) => string');
+      throw new ObsConfigError(`extraLabels.${name}`, `expected (c) => string, ${received(read)}`);
   }
+  if (!raw.enabled) return (_c, next) => next();
   const labelNames = ['method', 'route', 'status', ...extra.map(([name]) => name)];
   const requests = raw.counter({
     name: names.requests ?? 'http_requests_total',

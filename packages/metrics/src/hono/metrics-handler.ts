@@ -7,7 +7,9 @@ import { createMetricsFetchHandler, type MetricsHandlerOptions } from '../handle
  *
  * @example
  * ```ts
- * app.get('/metrics', metricsHandler({ metrics, auth: { bearer: process.env.METRICS_TOKEN! } }));
+ * // An unset token is a config error naming `auth.bearer`; leave `auth` out to serve /metrics openly.
+ * const token = process.env.METRICS_TOKEN;
+ * app.get('/metrics', metricsHandler({ metrics, auth: token ? { bearer: token } : undefined }));
  * ```
  */
 export function metricsHandler(options: MetricsHandlerOptions): Handler {
