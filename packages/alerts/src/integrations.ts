@@ -1,5 +1,7 @@
 import { createTransport, type Transporter } from 'nodemailer';
-import type SMTPTransport from 'nodemailer/lib/smtp-transport';
+// The full file name: ESM resolution (node16/nodenext) finds no directory index, and the
+// published .d.ts keeps this specifier as written.
+import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { ObsConfigError } from '@obs/core';
 import type { Alert, NotificationKind, Notifier } from './engine';
 import { checkUrl, deliver, type DeliveryOptions } from './notifiers';
