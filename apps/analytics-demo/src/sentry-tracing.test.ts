@@ -18,8 +18,11 @@ beforeAll(async () => {
   key = await t.workspace('acme');
 });
 afterAll(async () => {
-  await t.close();
-  await ingest.close();
+  try {
+    await t.close(); // throws if beforeAll failed: the ingest still closes
+  } finally {
+    await ingest.close();
+  }
 });
 
 describe('tracing with Sentry', () => {

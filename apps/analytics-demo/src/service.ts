@@ -54,7 +54,13 @@ export async function createService(
   options: ServiceOptions = {},
 ): Promise<Service> {
   const storage = await openStorage(config);
-  const obs = createObservability(config, storage);
+  let obs: Observability;
+  try {
+    obs = createObservability(config, storage);
+  } catch (err) {
+    await storage.close(); // a bad observability option must not leave the database open
+    throw err;
+  }
   const { repo, cache } = storage;
   const analytics = new AnalyticsService(
     repo,

@@ -71,7 +71,15 @@ export async function testService(env: Record<string, string> = {}): Promise<Tes
     ...backends.env,
     ...env,
   });
-  const service = await createService(config);
+  let service: Service;
+  try {
+    service = await createService(config);
+  } catch (err) {
+    // Nothing is left behind for the suite's afterAll to close (it finds no service).
+    await backends.drop();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   const request: TestService['request'] = (method, path, options = {}) => {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;

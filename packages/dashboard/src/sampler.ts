@@ -65,6 +65,15 @@ export class Sampler {
     return this.running;
   }
 
+  /**
+   * Takes a sample that starts after this call, so everything recorded before it is in: one in
+   * progress (its collect() may predate the caller's last request) is waited for first.
+   */
+  async sampleAfter(): Promise<void> {
+    await this.running;
+    await this.tick();
+  }
+
   private async sample(): Promise<void> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
@@ -76,8 +85,10 @@ export class Sampler {
           this.options.intervalMs,
         );
       });
+      // Stamped when asked, as Prometheus stamps a scrape: the values are the registry's then.
+      const at = this.now();
       const samples = await Promise.race([this.options.metrics.collect(), timeout]);
-      this.history.ingest(this.now(), samples);
+      this.history.ingest(at, samples);
       for (const panels of this.panels.values()) panels.update();
       this.routes?.update();
     } catch (err) {

@@ -363,6 +363,32 @@ describe('GET /api/overview', () => {
     expect(answered).toBeGreaterThanOrEqual(1); // the next ticks asked again
   });
 
+  it('sample() includes what was recorded before the call, even while a tick is collecting', async () => {
+    const metrics = fakeMetrics();
+    metrics.request('/old', '200', 1, 0.01);
+    // The first tick's collect() is held open; it read the registry before the next request.
+    let release: (() => void) | undefined;
+    let calls = 0;
+    const source = {
+      collect: () => {
+        const snapshot = metrics.collect();
+        if (calls++ > 0) return snapshot;
+        return new Promise<MetricSample[]>((resolve) => (release = () => resolve(snapshot)));
+      },
+    };
+    const { app, dashboard } = mount({ metrics: source });
+    expect(release).toBeDefined(); // the tick at creation is in progress
+    metrics.request('/new', '200', 1, 0.01);
+    jest.setSystemTime(Date.now() + 500);
+    const sampled = dashboard.sample();
+    release!();
+    await sampled;
+    const body = (await (
+      await app.request('/_obs/api/overview', { headers: auth })
+    ).json()) as OverviewResponse;
+    expect(body.routes.map((r) => r.route)).toContain('/new');
+  });
+
   it('stops sampling on close()', async () => {
     const metrics = fakeMetrics();
     const collect = jest.spyOn(metrics, 'collect');

@@ -44,7 +44,10 @@ export interface ObsDashboardOptions extends DashboardOptions {
 export type ObsDashboard = Hono & {
   /** Stops sampling the metrics (the timer is unref()ed, so it never holds the process open). */
   close(): void;
-  /** Samples the metrics now (as each `intervalMs` tick does); resolves when the panels are updated. */
+  /**
+   * Samples the metrics now (as each `intervalMs` tick does); resolves when the panels are updated.
+   * The sample starts after the call: a tick in progress is waited for, then one more is taken.
+   */
   sample(): Promise<void>;
 };
 
@@ -472,6 +475,6 @@ export function obsDashboard(options: ObsDashboardOptions): ObsDashboard {
 
   return Object.assign(app, {
     close: () => sampler?.close(),
-    sample: () => sampler?.tick() ?? Promise.resolve(),
+    sample: () => sampler?.sampleAfter() ?? Promise.resolve(),
   });
 }
