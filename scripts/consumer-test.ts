@@ -13,10 +13,14 @@
 //    every project (and every run) shares.
 // 4. Paste the README's first example (scripts/consumer-readme.ts) into esm/, cjs/ and bundler/
 //    subfolders; type-check our .d.ts strictly (skipLibCheck off) in each, run the esm and cjs
-//    builds, make the README's checked requests, then SIGTERM and expect a clean exit.
+//    builds, make the README's checked requests, then SIGTERM and expect a clean exit: exit code
+//    0 when the example handles SIGTERM itself, else 0 or death by SIGTERM (Node's default).
 //
 // Prints one line per package and step, then `consumer: N passed, N failed` (counting lines).
-// The temp folder is removed when everything passed, and kept (its path printed) otherwise.
+// The temp folder is removed when everything passed, nothing could be tested (a failed pack or
+// registry) or the run was interrupted; it is kept (its path printed) when a test failed. Every
+// process this starts gets its own process group; on SIGINT or SIGTERM, and on any exit, the
+// groups still running are killed.
 import { spawn, type ChildProcess } from 'node:child_process';
 import {
   existsSync,
@@ -28,11 +32,11 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readConsumerSpec, type ConsumerCheck, type ConsumerSpec } from './consumer-readme';
-import { startLocalRegistry } from './local-registry';
+import { startLocalRegistry, type LocalRegistry } from './local-registry';
 
 const ROOT = resolve(__dirname, '..');
 // Two cores: one package's npm or tsc keeps one busy.
@@ -87,6 +91,72 @@ interface Shared {
 
 // ── processes ────────────────────────────────────────────────────────────────────────────────
 
+/** SIGKILL to a process group; one that has already ended is no error. */
+export function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // ESRCH: nothing left in the group.
+  }
+}
+
+/**
+ * The process groups started and not yet seen to end. Every child is spawned detached, the leader
+ * of its own group, so that stopping it also stops what it started (npm's scripts, a shell's
+ * commands); the price is that a Ctrl-C at the terminal no longer reaches it, hence this list.
+ */
+export class ProcessGroups {
+  private readonly pids = new Set<number>();
+
+  /** Tracks a spawned child until its 'close': it exited, and nothing holds its stdio any more. */
+  add(child: ChildProcess): void {
+    const { pid } = child;
+    if (pid === undefined) return; // it never started ('error' says why)
+    this.pids.add(pid);
+    child.once('close', () => this.pids.delete(pid));
+  }
+
+  get size(): number {
+    return this.pids.size;
+  }
+
+  /** SIGKILL to every group still tracked; returns how many. */
+  killAll(): number {
+    const count = this.pids.size;
+    for (const pid of this.pids) killGroup(pid);
+    this.pids.clear();
+    return count;
+  }
+}
+
+/** Every process this run starts. */
+const children = new ProcessGroups();
+
+/** The exit code of a process a signal ended, as a shell reports it: 128 + its number (SIGINT 130). */
+export function signalExitCode(signal: NodeJS.Signals): number {
+  return 128 + constants.signals[signal];
+}
+
+/**
+ * On SIGINT or SIGTERM: kills the tracked groups, runs `interrupted` (say, removes their folder)
+ * and exits as the signal would have. On any other exit (a normal end, process.exit, an uncaught
+ * exception) kills them too.
+ */
+export function killGroupsOnExit(groups: ProcessGroups, interrupted: () => void = () => {}): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      const count = groups.killAll();
+      console.error(`consumer: ${signal}: killed ${count} process group(s)`);
+      try {
+        interrupted();
+      } finally {
+        process.exit(signalExitCode(signal));
+      }
+    });
+  }
+  process.on('exit', () => groups.killAll());
+}
+
 interface Finished {
   code: number | null;
   output: string;
@@ -101,16 +171,20 @@ function run(
   return new Promise((done, fail) => {
     // Its own process group, so a timeout also stops what npm or a shell started.
     const child = spawn(command, args, { ...options, detached: true, stdio: 'pipe' });
+    children.add(child);
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const timer = setTimeout(() => {
-      process.kill(-child.pid!, 'SIGKILL');
+      killGroup(child.pid!);
       fail(
         new Error(`${[command, ...args].join(' ')}: no result after ${options.timeoutMs / 1000} s`),
       );
     }, options.timeoutMs);
-    child.once('error', fail);
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      fail(err);
+    });
     child.once('close', (code) => {
       clearTimeout(timer);
       done({ code, output });
@@ -343,7 +417,7 @@ async function typecheck(project: string, dir: string): Promise<void> {
 
 // ── the running example ──────────────────────────────────────────────────────────────────────
 
-interface Program {
+export interface Program {
   child: ChildProcess;
   stdout: string;
   stderr: string;
@@ -361,12 +435,15 @@ function freePort(): Promise<number> {
   });
 }
 
-function startProgram(dir: string, port: number): Program {
+/** `node main.js` in `dir`, with PORT set; detached, so whatever it starts can be killed with it. */
+export function startProgram(dir: string, port: number): Program {
   const child = spawn(process.execPath, ['main.js'], {
     cwd: dir,
     env: userEnv({ PORT: String(port) }),
     stdio: 'pipe',
+    detached: true,
   });
+  children.add(child);
   const program: Program = {
     child,
     stdout: '',
@@ -417,12 +494,20 @@ async function eventually(condition: () => boolean, timeoutMs: number): Promise<
   return true;
 }
 
-async function checkProblems(
-  program: Program,
+/**
+ * Makes one checked request; what is wrong with the answer. `output` is looked for in what the
+ * program wrote to stdout after the request was sent, so a line from its start or from an earlier
+ * request cannot stand in for this request's log or span.
+ */
+export async function requestProblems(
+  program: Pick<Program, 'stdout'>,
   port: number,
   check: ConsumerCheck,
+  outputTimeoutMs = LIMIT_MS.output,
 ): Promise<string[]> {
   const [method, path] = check.request.split(' ') as [string, string];
+  const outputFrom = program.stdout.length;
+  const output = (): string => program.stdout.slice(outputFrom);
   let res: Response;
   try {
     res = await fetch(`http://127.0.0.1:${port}${path}`, {
@@ -447,48 +532,70 @@ async function checkProblems(
   }
   for (const text of check.output ?? []) {
     // Loggers and span exporters write asynchronously; give them a moment.
-    if (!(await eventually(() => program.stdout.includes(text), LIMIT_MS.output))) {
+    if (!(await eventually(() => output().includes(text), outputTimeoutMs))) {
       problems.push(`stdout lacks ${JSON.stringify(text)}`);
     }
   }
   if (problems.length > 0) problems.push(`body: ${body.slice(0, 300)}`);
   if (problems.some((p) => p.startsWith('stdout lacks'))) {
-    problems.push(`stdout so far:\n${tail(program.stdout, 10)}`);
+    problems.push(`stdout since the request:\n${tail(output(), 10)}`);
   }
   return problems;
 }
 
-/** SIGTERM, as an orchestrator stops it: it must exit by itself, cleanly (0, or the signal's default). */
-async function stop(program: Program): Promise<string | undefined> {
+/**
+ * Whether an example shuts down on SIGTERM by itself: it names the signal (a handler, or a comment
+ * saying what happens on it), says "graceful", or calls @obs/health's `createShutdown`.
+ */
+export function handlesSigterm(example: string): boolean {
+  return /SIGTERM|graceful|createShutdown\(/i.test(example);
+}
+
+/**
+ * A program that handles SIGTERM must exit 0 (a graceful shutdown that dies of the signal, or
+ * exits 1, did not finish); one that does not may also die of it, Node's default.
+ */
+export function cleanExit(
+  exit: { code: number | null; signal: NodeJS.Signals | null },
+  graceful: boolean,
+): boolean {
+  return exit.code === 0 || (!graceful && exit.signal === 'SIGTERM');
+}
+
+/** SIGTERM, as an orchestrator stops it: it must exit by itself, cleanly (see `cleanExit`). */
+export async function stop(program: Program, graceful: boolean): Promise<string | undefined> {
   program.child.kill('SIGTERM');
   // An unref'd timer: a program that did exit must not keep this one waiting for the bound.
   const timeout = sleep(LIMIT_MS.exit, undefined, { ref: false });
   const exit = await Promise.race([program.exited, timeout]);
   if (!exit) {
-    program.child.kill('SIGKILL');
+    killGroup(program.child.pid!);
     return `still running ${LIMIT_MS.exit / 1000} s after SIGTERM`;
   }
-  if (exit.code !== 0 && exit.signal !== 'SIGTERM') {
-    return `exited with ${exit.code ?? exit.signal} after SIGTERM\n${tail(program.stderr)}`;
+  if (!cleanExit(exit, graceful)) {
+    const expected = graceful
+      ? 'exit code 0: the example handles SIGTERM'
+      : 'exit code 0 or SIGTERM';
+    return `exited with ${exit.code ?? exit.signal} after SIGTERM, expected ${expected}\n${tail(program.stderr)}`;
   }
   return undefined;
 }
 
 /** Runs the built example, makes the README's requests, stops it; throws with what went wrong. */
-async function exercise(dir: string, checks: readonly ConsumerCheck[]): Promise<void> {
+async function exercise(dir: string, spec: ConsumerSpec): Promise<void> {
   const port = await freePort();
   const program = startProgram(dir, port);
   const problems: string[] = [];
   try {
     await waitUntilListening(program, port);
-    for (const check of checks) {
-      const found = await checkProblems(program, port, check);
+    for (const check of spec.checks) {
+      const found = await requestProblems(program, port, check);
       if (found.length > 0) problems.push(`${check.request}: ${found.join('; ')}`);
     }
   } catch (err) {
     problems.push((err as Error).message);
   } finally {
-    const stopped = await stop(program);
+    const stopped = await stop(program, handlesSigterm(spec.example));
     if (stopped) problems.push(stopped);
   }
   const reports = stderrProblems(program.stderr);
@@ -499,7 +606,7 @@ async function exercise(dir: string, checks: readonly ConsumerCheck[]): Promise<
 async function runMode(project: string, mode: Mode, spec: ConsumerSpec): Promise<void> {
   const dir = writeModeFolder(project, mode, spec.example);
   await typecheck(project, dir);
-  if (mode !== 'bundler') await exercise(dir, spec.checks);
+  if (mode !== 'bundler') await exercise(dir, spec);
 }
 
 // ── reporting ────────────────────────────────────────────────────────────────────────────────
@@ -545,20 +652,35 @@ async function testPackage(pkg: Pkg, shared: Shared): Promise<Line[]> {
   return lines;
 }
 
-async function mapLimit<T, R>(
+/**
+ * `fn` over `items`, at most `limit` at a time. After a failure it starts no further item and
+ * rejects once those already started have settled: nothing it began still runs when it returns
+ * (so the caller's cleanup does not race a `pnpm pack` writing into the folder it removes).
+ */
+export async function mapLimit<T, R>(
   items: readonly T[],
   limit: number,
   fn: (item: T) => Promise<R>,
 ): Promise<R[]> {
   const results: R[] = [];
   let next = 0;
+  let failed = false;
   const worker = async (): Promise<void> => {
-    while (next < items.length) {
+    while (!failed && next < items.length) {
       const i = next++;
-      results[i] = await fn(items[i]!);
+      try {
+        results[i] = await fn(items[i]!);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const settled = await Promise.allSettled(
+    Array.from({ length: Math.min(limit, items.length) }, worker),
+  );
+  const failure = settled.find((result) => result.status === 'rejected');
+  if (failure) throw failure.reason;
   return results;
 }
 
@@ -566,25 +688,47 @@ function installedVersion(name: string): string {
   return readManifest(join(ROOT, 'node_modules', name)).version;
 }
 
-async function main(): Promise<number> {
-  const started = Date.now();
-  const all = workspacePackages();
-  const selected = selectPackages(all, process.argv.slice(2));
-  const needed = withObsDependencies(selected, all);
-  assertBuilt(needed);
+/** Removes a folder and what is in it; retries while a just-killed process still lets go of it. */
+function removeFolder(dir: string): void {
+  rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+}
 
-  const work = mkdtempSync(join(tmpdir(), 'obs-consumer-'));
-  const tarballDir = join(work, 'tarballs');
-  mkdirSync(tarballDir);
-  const packed = await mapLimit(
-    needed,
-    CONCURRENCY,
-    async (pkg) => [pkg.name, await pack(pkg, tarballDir)] as const,
-  );
-  const tarballs = new Map(packed);
-  const registry = await startLocalRegistry([...tarballs.values()]);
-  let lines: Line[];
+/**
+ * Runs `fn`, then removes `dir`, always, unless `fn` returned a result that `keep` wants kept: a
+ * throw (say a pack or the registry failed, before any test ran) removes it too.
+ */
+export async function removedUnlessKept<T>(
+  dir: string,
+  fn: () => Promise<T>,
+  keep: (result: T) => boolean,
+): Promise<T> {
+  let kept = false;
   try {
+    const result = await fn();
+    kept = keep(result);
+    return result;
+  } finally {
+    if (!kept) removeFolder(dir);
+  }
+}
+
+/** Packs, serves and tests the packages in `work`; the registry is down and no child runs after. */
+async function testInFolder(
+  work: string,
+  selected: readonly Pkg[],
+  needed: readonly Pkg[],
+): Promise<Line[]> {
+  let registry: LocalRegistry | undefined;
+  try {
+    const tarballDir = join(work, 'tarballs');
+    mkdirSync(tarballDir);
+    const packed = await mapLimit(
+      needed,
+      CONCURRENCY,
+      async (pkg) => [pkg.name, await pack(pkg, tarballDir)] as const,
+    );
+    const tarballs = new Map(packed);
+    registry = await startLocalRegistry([...tarballs.values()]);
     const shared: Shared = {
       tarballs,
       registryUrl: registry.url,
@@ -600,14 +744,32 @@ async function main(): Promise<number> {
       done.forEach(report);
       return done;
     });
-    lines = perPackage.flat();
+    return perPackage.flat();
   } finally {
-    await registry.close();
+    children.killAll();
+    await registry?.close();
   }
+}
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  const all = workspacePackages();
+  const selected = selectPackages(all, process.argv.slice(2));
+  const needed = withObsDependencies(selected, all);
+  assertBuilt(needed);
+
+  const work = mkdtempSync(join(tmpdir(), 'obs-consumer-'));
+  // An interrupted run leaves nothing: its projects are half made, and its children are killed.
+  killGroupsOnExit(children, () => removeFolder(work));
+  const lines = await removedUnlessKept(
+    work,
+    () => testInFolder(work, selected, needed),
+    // Failed tests keep their projects for inspection.
+    (result) => result.some((line) => !line.ok),
+  );
 
   const failed = lines.filter((line) => !line.ok).length;
-  if (failed === 0) rmSync(work, { recursive: true, force: true });
-  else console.log(`projects kept for inspection in ${work}`);
+  if (failed > 0) console.log(`projects kept for inspection in ${work}`);
   console.log(`took ${Math.round((Date.now() - started) / 1000)} s`);
   console.log(`consumer: ${lines.length - failed} passed, ${failed} failed`);
   return failed === 0 ? 0 : 1;

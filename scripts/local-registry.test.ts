@@ -84,6 +84,18 @@ describe('startLocalRegistry', () => {
     expect((await fetch(`${registry.url}@fixture%2fpkg`, { method: 'PUT' })).status).toBe(405);
   });
 
+  it('answers 400 for a path that does not decode, and keeps serving', async () => {
+    for (const path of ['%E0%A4%A', '@fixture%2fpkg%', '@fixture/pkg/-/pkg-1.2.3.tgz%ZZ']) {
+      const res = await fetch(`${registry.url}${path}`);
+      expect([path, res.status, await res.json()]).toEqual([
+        path,
+        400,
+        { error: 'malformed path' },
+      ]);
+    }
+    expect((await fetch(`${registry.url}@fixture%2fpkg`)).status).toBe(200);
+  });
+
   // Asynchronous on purpose: the registry answers from this process's event loop.
   it('is something npm installs from', async () => {
     const project = join(dir, 'project');

@@ -91,6 +91,18 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
   res.end(body);
 }
 
+/**
+ * The decoded path of a request, or undefined when it cannot be one (`/%E0%A4%A`): a throw here
+ * would escape the request handler and take the whole test run down with it.
+ */
+function requestPath(target: string | undefined, base: string): string | undefined {
+  try {
+    return decodeURIComponent(new URL(target ?? '/', base).pathname);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Serves the given tarballs on 127.0.0.1 (a free port) until `close()`. */
 export async function startLocalRegistry(tarballPaths: readonly string[]): Promise<LocalRegistry> {
   const byName = new Map<string, Published>();
@@ -104,7 +116,11 @@ export async function startLocalRegistry(tarballPaths: readonly string[]): Promi
   let url = '';
   const server = createServer((req, res) => {
     // npm asks for `/@obs%2fcore`; decoding also accepts the plain `/@obs/core`.
-    const path = decodeURIComponent(new URL(req.url ?? '/', url).pathname);
+    const path = requestPath(req.url, url);
+    if (path === undefined) {
+      send(res, 400, 'application/json', '{"error":"malformed path"}');
+      return;
+    }
     const asTarball = byTarballPath.get(path);
     const asPackage = byName.get(path.slice(1));
     if (req.method !== 'GET' && req.method !== 'HEAD') {
