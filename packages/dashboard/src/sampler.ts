@@ -24,6 +24,9 @@ export interface SamplerOptions {
   now?: () => number;
 }
 
+/** How long an explicit `sampleAfter()` waits for collect(). */
+const EXPLICIT_TIMEOUT_MS = 30_000;
+
 export class Sampler {
   readonly history: MetricHistory;
   readonly evaluator: Evaluator;
@@ -59,30 +62,35 @@ export class Sampler {
     this.timer = undefined;
   }
 
-  /** Takes one sample now; while one is in progress, waits for it instead. Never rejects. */
-  tick(): Promise<void> {
-    this.running ??= this.sample().finally(() => (this.running = undefined));
+  /**
+   * Takes one sample now; while one is in progress, waits for it instead. Never rejects. A
+   * collect() that takes over `timeoutMs` counts as failed (reported, skipped).
+   */
+  tick(timeoutMs = this.options.intervalMs): Promise<void> {
+    this.running ??= this.sample(timeoutMs).finally(() => (this.running = undefined));
     return this.running;
   }
 
   /**
    * Takes a sample that starts after this call, so everything recorded before it is in: one in
-   * progress (its collect() may predate the caller's last request) is waited for first.
+   * progress (its collect() may predate the caller's last request) is waited for first. A caller
+   * who asked for the data waits longer for a slow collect() than the timer does (a busy machine
+   * answers slowly, not wrongly): up to `EXPLICIT_TIMEOUT_MS`.
    */
   async sampleAfter(): Promise<void> {
     await this.running;
-    await this.tick();
+    await this.tick(Math.max(this.options.intervalMs, EXPLICIT_TIMEOUT_MS));
   }
 
-  private async sample(): Promise<void> {
+  private async sample(timeoutMs: number): Promise<void> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       // A collect() that never answers must not stop sampling for good: it counts as failed
-      // after one interval, and the next tick asks again.
+      // after the timeout (an interval, for the timer's ticks), and the next tick asks again.
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(new Error(`metrics.collect() took over ${this.options.intervalMs} ms`)),
-          this.options.intervalMs,
+          () => reject(new Error(`metrics.collect() took over ${timeoutMs} ms`)),
+          timeoutMs,
         );
       });
       // Stamped when asked, as Prometheus stamps a scrape: the values are the registry's then.

@@ -389,6 +389,35 @@ describe('GET /api/overview', () => {
     expect(body.routes.map((r) => r.route)).toContain('/new');
   });
 
+  it('sample() waits past one interval for a slow collect(): a busy machine answers late, not wrongly', async () => {
+    const reported: string[] = [];
+    setInternalErrorHandler((e) => reported.push((e as Error).message));
+    const metrics = fakeMetrics();
+    let slow = false;
+    const source = {
+      collect: () =>
+        slow
+          ? new Promise<MetricSample[]>((resolve) =>
+              setTimeout(() => resolve(metrics.collect()), 5000),
+            )
+          : metrics.collect(),
+    };
+    const { app, dashboard } = mount({ metrics: source });
+    await jest.advanceTimersByTimeAsync(0); // the tick at creation is done
+    dashboard.close(); // no timer ticks: only the explicit sample
+    await jest.advanceTimersByTimeAsync(1000);
+    metrics.request('/slow', '200', 1, 0.01);
+    slow = true;
+    const sampled = dashboard.sample();
+    await jest.advanceTimersByTimeAsync(5000);
+    await sampled;
+    expect(reported).toEqual([]);
+    const body = (await (
+      await app.request('/_obs/api/overview', { headers: auth })
+    ).json()) as OverviewResponse;
+    expect(body.routes.map((r) => r.route)).toContain('/slow');
+  });
+
   it('stops sampling on close()', async () => {
     const metrics = fakeMetrics();
     const collect = jest.spyOn(metrics, 'collect');
