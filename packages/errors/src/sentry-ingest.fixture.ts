@@ -2,7 +2,7 @@
 // decodes them as Sentry's relay does (newline-separated headers and items, `length` when given,
 // gzip when the SDK compressed), keeping the error events.
 import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 
 /** The parts of a decoded error event the tests read. */
@@ -139,6 +139,46 @@ export async function startSentryIngest(): Promise<SentryIngest> {
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A Sentry endpoint that accepts each connection, reads what is sent, and never answers. */
+export interface SilentIngest {
+  dsn: string;
+  /** Resolves once the first request's bytes have arrived. */
+  requestStarted: Promise<void>;
+  /** Connections that have sent a request, none of which was answered. */
+  requests(): number;
+  /** Connections the client still holds open, waiting for an answer. */
+  waiting(): number;
+  close(): Promise<void>;
+}
+
+export async function startSilentIngest(): Promise<SilentIngest> {
+  const sockets = new Set<Socket>();
+  let requests = 0;
+  let started!: () => void;
+  const requestStarted = new Promise<void>((resolve) => (started = resolve));
+  const server = createTcpServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.once('data', () => {
+      requests++;
+      started();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    dsn: `http://publickey@127.0.0.1:${port}/1`,
+    requestStarted,
+    requests: () => requests,
+    waiting: () => [...sockets].filter((s) => !s.readableEnded).length,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
         server.close(() => resolve());
       }),
   };

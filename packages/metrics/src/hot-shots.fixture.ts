@@ -1,6 +1,7 @@
 // Spawned by hot-shots.test.ts in an empty working directory, because only a real Node process
 // resolves packages as an app's would (jest's resolver also searches NODE_PATH and its module
-// map). Prints, as JSON, when hot-shots gets loaded and what loading it throws where it is absent.
+// map). Prints, as JSON, when hot-shots gets loaded, what loading it throws where it is absent,
+// and what it throws from each app directory named in argv (broken installs the test laid out).
 import { createRequire } from 'node:module';
 import { join, sep } from 'node:path';
 import { loadHotShots } from './hot-shots';
@@ -16,17 +17,25 @@ await createMetrics(quiet).shutdown();
 await createMetrics({ ...quiet, backend: { type: 'console', write: () => undefined } }).shutdown();
 const withoutStatsd = loaded();
 
-// Resolved from the app's directory, which has no hot-shots.
-let absent: unknown;
-try {
-  loadHotShots(app);
-} catch (err) {
-  const { name, code, option, message, cause } = err as Record<string, unknown>;
-  absent = { name, code, option, message, causeCode: (cause as { code?: unknown }).code };
+function thrown(from: string): unknown {
+  try {
+    loadHotShots(from);
+    return undefined;
+  } catch (err) {
+    const { name, code, option, message, cause } = err as Record<string, unknown>;
+    const { code: causeCode, message: causeMessage } = (cause ?? {}) as Record<string, unknown>;
+    return { name, code, option, message, causeCode, causeMessage };
+  }
 }
+
+// Resolved from the app's directory, which has no hot-shots.
+const absent = thrown(app);
+const broken = Object.fromEntries(
+  process.argv.slice(2).map((dir) => [dir, thrown(join(process.cwd(), dir, 'index.js'))]),
+);
 
 // Resolved from this package's own directory, whatever the working directory.
 await createMetrics({ ...quiet, backend: { type: 'statsd', port: 9 } }).shutdown();
 const withStatsd = loaded();
 
-process.stdout.write(JSON.stringify({ withoutStatsd, absent, withStatsd }));
+process.stdout.write(JSON.stringify({ withoutStatsd, absent, broken, withStatsd }));

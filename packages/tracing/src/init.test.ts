@@ -1,11 +1,21 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { createServer, type Server, type Socket } from 'node:net';
-import { SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  context,
+  createContextKey,
+  propagation,
+  ROOT_CONTEXT,
+  SpanStatusCode,
+  trace,
+  type TextMapPropagator,
+} from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { Hono } from 'hono';
 import { setInternalErrorHandler } from '@obs/core';
 import { tracing } from './hono/tracing';
 import { initTracing } from './init';
+import type { TracingStats } from './processors';
 import { startOtlpReceiver, type OtlpReceiver } from './otlp-receiver.fixture';
 import { withSpan } from './spans';
 
@@ -20,6 +30,13 @@ afterEach(async () => {
   setInternalErrorHandler(undefined);
   await receiver.close();
 });
+
+/** Resolves once `check` holds; only the test's timeout bounds the wait. */
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+const settled = (s: TracingStats) => s.spansExported + s.spansDropped + s.spansFailed;
 
 function tracedApp() {
   const app = new Hono();
@@ -134,7 +151,8 @@ describe('when the collector is down, slow or failing', () => {
   it('answers every request with the collector down, and counts each lost span', async () => {
     const down = receiver.url;
     await receiver.close();
-    // No timed export while the requests run: the flush below sends all 50 in one batch.
+    // No timed export while the requests run: the flush below sends all 50 in one batch. An export
+    // time limit below the exporter's first retry backoff (800 ms or more) means one attempt.
     const t = initTracing({
       endpoint: down,
       sampleRatio: 1,
@@ -149,7 +167,10 @@ describe('when the collector is down, slow or failing', () => {
       }
       // Every request answered with its span still queued: none waited for the exporter.
       expect(t.stats()).toEqual({ spansExported: 0, spansDropped: 0, spansFailed: 0 });
-      await t.forceFlush(10_000);
+      await t.forceFlush(30_000);
+      // The batch processor's own deadline may end the flush before the exporter calls back on a
+      // busy machine: wait for the count, not the clock.
+      await until(() => settled(t.stats()) === 50);
       expect(t.stats()).toEqual({ spansExported: 0, spansDropped: 0, spansFailed: 50 });
       expect(internalErrors.join('\n')).toContain('@obs/tracing');
     } finally {
@@ -162,14 +183,18 @@ describe('when the collector is down, slow or failing', () => {
     const sockets = new Set<Socket>();
     let connected!: () => void;
     const exporting = new Promise<void>((resolve) => (connected = resolve));
+    // Refuses each export (400, which the exporter does not retry) once the test is over.
+    const refuse = (s: Socket) => s.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n');
+    let answering = false;
     const hung: Server = createServer((s) => {
-      sockets.add(s); // accepts, never answers
-      connected();
+      sockets.add(s);
+      if (answering) refuse(s);
+      else connected(); // accepts, never answers
     });
     await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
     const { port } = hung.address() as { port: number };
     // The export timeout outlasts the test however slow the machine: the hang ends only when the
-    // sockets are destroyed, and shutdown's deadline (the same timeout) runs on a fake clock.
+    // collector answers, and shutdown's deadline (the same timeout) runs on a fake clock.
     const t = initTracing({
       endpoint: `http://127.0.0.1:${port}`,
       sampleRatio: 1,
@@ -191,25 +216,33 @@ describe('when the collector is down, slow or failing', () => {
       await expect(shutdown).resolves.toBeUndefined();
     } finally {
       jest.useRealTimers();
+      // The provider's own shutdown still waits on the collector: let it finish here, instead of
+      // retrying a closed port for seconds after the run.
+      answering = true;
+      for (const s of sockets) refuse(s);
+      await t.provider!.shutdown().catch(() => undefined); // rejects with the refusal
       for (const s of sockets) s.destroy();
       hung.close();
     }
   });
 
   it('reports a collector answering 503 through the internal-error handler, never to the caller', async () => {
-    receiver.failWith(503);
+    // Retry-After past the export's time limit: the exporter gives up after the one answer instead
+    // of retrying, and the limit itself is only a hang guard.
+    receiver.failWith(503, { 'retry-after': '3600' });
     const t = initTracing({
       endpoint: receiver.url,
       sampleRatio: 1,
       processor: 'simple',
-      exportTimeoutMs: 300,
+      exportTimeoutMs: 30_000,
     });
     try {
       expect(() => withSpan('job', () => 1)).not.toThrow();
-      await t.forceFlush(2000);
+      await t.forceFlush(30_000);
     } finally {
       await t.shutdown();
     }
+    expect(receiver.requests).toHaveLength(1);
     expect(t.stats().spansFailed).toBe(1);
     expect(internalErrors.join('\n')).toContain('@obs/tracing');
   });
@@ -255,6 +288,56 @@ describe('initTracing setup', () => {
     expect(internalErrors.join('\n')).toContain(
       'another OpenTelemetry tracer provider is registered',
     );
+  });
+
+  it('leaves a context manager and propagator registered before it in place on shutdown', async () => {
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    const theirs: TextMapPropagator = {
+      inject: (_ctx, carrier: Record<string, string>) => (carrier['x-theirs'] = '1'),
+      extract: (ctx) => ctx,
+      fields: () => ['x-theirs'],
+    };
+    propagation.setGlobalPropagator(theirs);
+    const key = createContextKey('theirs');
+    try {
+      const t = initTracing({ exporter: 'memory', processor: 'simple' });
+      // Our provider took the free global, and shutdown gives that one back.
+      withSpan('while set up', () => undefined);
+      expect(t.memory!.getFinishedSpans().map((s) => s.name)).toEqual(['while set up']);
+      await t.shutdown();
+      withSpan('after shutdown', () => undefined);
+      expect(t.memory!.getFinishedSpans().map((s) => s.name)).toEqual(['while set up']);
+      // Theirs still carry context across await, and still write their header.
+      const carried = await context.with(ROOT_CONTEXT.setValue(key, 'kept'), async () => {
+        await new Promise((resolve) => setImmediate(resolve));
+        return context.active().getValue(key);
+      });
+      expect(carried).toBe('kept');
+      const headers: Record<string, string> = {};
+      propagation.inject(context.active(), headers);
+      expect(headers).toEqual({ 'x-theirs': '1' });
+    } finally {
+      context.disable();
+      propagation.disable();
+    }
+  });
+
+  it('unregisters what it set up, and only once: a second shutdown leaves a newer set-up alone', async () => {
+    const first = initTracing({ exporter: 'memory', processor: 'simple' });
+    await first.shutdown();
+    const second = initTracing({ exporter: 'memory', processor: 'simple' });
+    try {
+      await first.shutdown();
+      const carried = await withSpan('outer', async () => {
+        await new Promise((resolve) => setImmediate(resolve));
+        return withSpan('inner', () => trace.getActiveSpan()?.isRecording());
+      });
+      expect(carried).toBe(true);
+      const [inner, outer] = second.memory!.getFinishedSpans();
+      expect(inner!.parentSpanContext?.spanId).toBe(outer!.spanContext().spanId);
+    } finally {
+      await second.shutdown();
+    }
   });
 
   it('keeps only the last memorySpans spans in the memory ring', async () => {

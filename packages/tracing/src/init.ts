@@ -56,7 +56,10 @@ export interface Tracing {
   stats(): TracingStats;
   /** Exports every finished span now; resolves when done or after `timeoutMs`. */
   forceFlush(timeoutMs?: number): Promise<void>;
-  /** Flushes, stops exporting and unregisters, so `initTracing` may run again. */
+  /**
+   * Flushes, stops exporting and unregisters the globals `initTracing` registered (not those another
+   * library registered first), so `initTracing` may run again.
+   */
   shutdown(): Promise<void>;
 }
 
@@ -135,19 +138,30 @@ async function bounded(work: Promise<void>, timeoutMs: number, what: string): Pr
   }
 }
 
+/** The globals `register` set: shutdown unregisters these and nothing else. */
+interface Registered {
+  tracerProvider: boolean;
+  contextManager: boolean;
+  propagator: boolean;
+}
+
 /**
  * Makes `provider` the global one, with async context and W3C trace-context and baggage
- * propagation (SDK 3's provider has no `register()` of its own). Each global already taken is left
- * as it is; `initTracing`'s check afterwards reports the one that matters, the tracer provider.
+ * propagation (SDK 3's provider has no `register()` of its own). Each global already taken (by an
+ * APM agent, Sentry, the application) is left as it is, and left out of what is returned;
+ * `initTracing`'s check afterwards reports the one that matters, the tracer provider.
  */
-function register(provider: TracerProvider): void {
-  trace.setGlobalTracerProvider(provider);
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(
+function register(provider: TracerProvider): Registered {
+  const tracerProvider = trace.setGlobalTracerProvider(provider);
+  const manager = new AsyncLocalStorageContextManager().enable();
+  const contextManager = context.setGlobalContextManager(manager);
+  if (!contextManager) manager.disable();
+  const propagator = propagation.setGlobalPropagator(
     new CompositePropagator({
       propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
     }),
   );
+  return { tracerProvider, contextManager, propagator };
 }
 
 function disabled(service: ServiceInfo): Tracing {
@@ -231,7 +245,7 @@ export function initTracing(options: TracingOptions = {}): Tracing {
   });
   // Export errors come here from the SDK: one line per cause per minute, never thrown.
   setGlobalErrorHandler((err) => reportInternalError(err, '@obs/tracing: export'));
-  register(provider);
+  let registered: Registered | undefined = register(provider);
 
   // Two copies of @opentelemetry/api, or a provider registered before ours (Sentry's), leave our
   // provider unused and every span a no-op: say so instead of exporting nothing in silence.
@@ -254,12 +268,13 @@ export function initTracing(options: TracingOptions = {}): Tracing {
       bounded(provider.forceFlush(), timeoutMs, 'forceFlush'),
     async shutdown() {
       if (holder[STATE] === tracing) holder[STATE] = undefined;
-      // Unregister first, synchronously: an initTracing() while this shutdown is still flushing
-      // registers its own provider, and nothing here may undo that afterwards.
-      if (registeredProvider() === provider) {
-        trace.disable();
-        context.disable();
-        propagation.disable();
+      // Unregister first, synchronously, and once: an initTracing() while this shutdown is still
+      // flushing registers its own globals, and nothing here may undo that afterwards.
+      if (registered) {
+        if (registered.tracerProvider && registeredProvider() === provider) trace.disable();
+        if (registered.contextManager) context.disable();
+        if (registered.propagator) propagation.disable();
+        registered = undefined;
       }
       await bounded(provider.shutdown(), o.exportTimeoutMs, 'shutdown');
     },

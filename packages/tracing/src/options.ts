@@ -53,7 +53,8 @@ export interface TracingOptions {
    */
   recentSpans?: number;
   /**
-   * More span processors after ours (an APM vendor's, Sentry's). They see spans already redacted.
+   * More span processors after ours (an APM vendor's, Sentry's). Their `onEnding` and `onEnd` see
+   * spans already redacted; `onStart` gets the live span, its attributes not yet redacted.
    * @default []
    */
   spanProcessors?: unknown[];

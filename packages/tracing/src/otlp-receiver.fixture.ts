@@ -55,8 +55,8 @@ export interface OtlpReceiver {
   url: string;
   spans: ReceivedSpan[];
   requests: { contentType: string | undefined; headers: IncomingHttpHeaders }[];
-  /** Answer every export with this status from now on (e.g. 503). */
-  failWith(status: number | undefined): void;
+  /** Answer every export with this status (e.g. 503) and these headers from now on. */
+  failWith(status: number | undefined, headers?: Record<string, string>): void;
   close(): Promise<void>;
 }
 
@@ -124,6 +124,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
   const requests: OtlpReceiver['requests'] = [];
   let failStatus: number | undefined;
+  let failHeaders: Record<string, string> = {};
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -132,7 +133,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       const contentType = req.headers['content-type'];
       requests.push({ contentType, headers: req.headers });
       if (failStatus !== undefined) {
-        res.writeHead(failStatus).end();
+        res.writeHead(failStatus, failHeaders).end();
         return;
       }
       if (req.url !== '/v1/traces') {
@@ -156,7 +157,10 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     url: `http://127.0.0.1:${port}`,
     spans,
     requests,
-    failWith: (status) => (failStatus = status),
+    failWith: (status, headers = {}) => {
+      failStatus = status;
+      failHeaders = headers;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

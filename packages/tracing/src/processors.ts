@@ -63,11 +63,15 @@ const TEXT_KEYS = new Set([
 ]);
 
 /**
- * Runs first among the provider's processors, as each span ends (`onEnding`, before any
- * processor's `onEnd`): attributes of the span, its events and its links pass through core's
- * redaction policy in place, so no exporter or later processor sees a secret. The decision is the
- * key's (`http.request.header.authorization`, `app.api_key`, `db.password`); URL-valued attributes
- * lose credentials and sensitive query values, and exception messages, stacks, statements and the
+ * Runs first among the provider's processors, as each span ends (`onEnding`, before any other
+ * processor's `onEnding` or `onEnd`): attributes of the span, its events and its links pass
+ * through core's redaction policy in place, so exporters, the memory ring and every processor's
+ * `onEnd` see no secret. Until then the span holds what the code set: a processor's `onStart` gets
+ * the live span with its start attributes as given, and anything holding it sees later ones as
+ * they are set. Scrubbing at start too would not change that (later attributes still arrive raw),
+ * so the promise is made at the end only. The decision is the key's
+ * (`http.request.header.authorization`, `app.api_key`, `db.password`); URL-valued attributes lose
+ * credentials and sensitive query values, and exception messages, stacks, statements and the
  * status message lose passwords quoted in URLs. Maps and arrays, which SDK 3 keeps as attribute
  * values (OTLP AnyValue), are walked: keys inside them get the same decision as in a log line.
  */
