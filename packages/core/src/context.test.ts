@@ -2,7 +2,15 @@ import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, jest } from '@jest/globals';
 import type * as contextModule from './context';
-import { bindContext, contextScope, getContext, runWithContext, updateContext } from './context';
+import { createContextKey, ROOT_CONTEXT } from '@opentelemetry/api';
+import {
+  bindContext,
+  contextScope,
+  getContext,
+  otelContextStore,
+  runWithContext,
+  updateContext,
+} from './context';
 
 type ContextModule = typeof contextModule;
 
@@ -214,5 +222,65 @@ describe('contextScope', () => {
     );
     expect(a).toBeDefined();
     expect(a).not.toBe(b);
+  });
+});
+
+describe('otelContextStore: one frame for the @obs context and an OpenTelemetry context', () => {
+  const SPAN = createContextKey('a span, as OpenTelemetry keys it');
+
+  it("holds the @obs context inside the frame's OpenTelemetry context", () => {
+    expect(otelContextStore.active()).toBeUndefined();
+    runWithContext({ requestId: 'r1' }, () => {
+      const derived = otelContextStore.active()!.setValue(SPAN, 'span-1');
+      otelContextStore.run(derived, () => {
+        expect(getContext()?.requestId).toBe('r1');
+        expect(otelContextStore.active()?.getValue(SPAN)).toBe('span-1');
+      });
+    });
+  });
+
+  it('keeps an enclosing OpenTelemetry value inside runWithContext', () => {
+    otelContextStore.run(ROOT_CONTEXT.setValue(SPAN, 'outer'), () => {
+      runWithContext({ requestId: 'job' }, () => {
+        expect(otelContextStore.active()?.getValue(SPAN)).toBe('outer');
+        expect(getContext()?.requestId).toBe('job');
+      });
+    });
+  });
+
+  it("keeps the unit of work's context in a context built from ROOT_CONTEXT", async () => {
+    await runWithContext({ requestId: 'r2' }, async () => {
+      const scope = contextScope();
+      await otelContextStore.run(ROOT_CONTEXT, async () => {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        updateContext({ userId: 'u2' });
+        expect(getContext()).toMatchObject({ requestId: 'r2', userId: 'u2' });
+        expect(contextScope()).toBe(scope);
+      });
+      // The update made inside is the unit of work's: seen after the inner frame ended.
+      expect(getContext()?.userId).toBe('u2');
+    });
+  });
+
+  it("runs a context captured in another unit of work with that unit's context", () => {
+    const captured = runWithContext({ requestId: 'a' }, () => otelContextStore.active()!);
+    runWithContext({ requestId: 'b' }, () => {
+      otelContextStore.run(captured, () => expect(getContext()?.requestId).toBe('a'));
+      expect(getContext()?.requestId).toBe('b');
+    });
+  });
+
+  it('binds a callback to one frame, OpenTelemetry values included, while a manager is enabled', () => {
+    otelContextStore.managed(true);
+    try {
+      const listener = otelContextStore.run(ROOT_CONTEXT.setValue(SPAN, 's'), () =>
+        runWithContext({ requestId: 'r3' }, () =>
+          bindContext(() => [getContext()?.requestId, otelContextStore.active()?.getValue(SPAN)]),
+        ),
+      );
+      expect(listener()).toEqual(['r3', 's']);
+    } finally {
+      otelContextStore.managed(false);
+    }
   });
 });

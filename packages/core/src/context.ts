@@ -1,5 +1,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { context as otelContext } from '@opentelemetry/api';
+import {
+  context as otelContext,
+  createContextKey,
+  ROOT_CONTEXT,
+  type Context as OtelContext,
+} from '@opentelemetry/api';
 import { processSingleton } from './global';
 
 /** Scalar values a context attribute may hold: the types every signal can carry as-is. */
@@ -36,7 +41,25 @@ interface ContextBox {
   current: ObsContext;
 }
 
-const storage = processSingleton('context', () => new AsyncLocalStorage<ContextBox>());
+/**
+ * One AsyncLocalStorage frame per unit of work holds an OpenTelemetry `Context`, with the box
+ * inside it under a key of ours. OpenTelemetry's `Context` is an immutable map whose derived
+ * contexts keep every key: a span made active below the request keeps the request's box. When
+ * `otelContextStore` backs the registered ContextManager (@obs/tracing registers one), the span
+ * and the @obs context of a request live in one frame.
+ */
+const storage = processSingleton('context-v2', () => new AsyncLocalStorage<OtelContext>());
+// A Symbol.for key: every copy of core (ESM and CJS builds) finds the same box.
+const BOX = createContextKey('@obs/core context');
+
+function boxOf(ctx: OtelContext | undefined): ContextBox | undefined {
+  return ctx?.getValue(BOX) as ContextBox | undefined;
+}
+
+/** A frame's context: `base` with `box` in it. */
+function framed(box: ContextBox, base: OtelContext | undefined): OtelContext {
+  return (base ?? ROOT_CONTEXT).setValue(BOX, box);
+}
 
 const NO_ATTRIBUTES: ObsContext['attributes'] = Object.freeze({});
 
@@ -110,12 +133,13 @@ function merged(patch: ObsContextInit, base: ObsContext): ObsContextInit {
  * ```
  */
 export function runWithContext<R>(ctx: ObsContextInit, fn: () => R): R {
-  return storage.run({ current: build(ctx) }, fn);
+  // The frame's OpenTelemetry context (an enclosing span, when the store is shared) carries on.
+  return storage.run(framed({ current: build(ctx) }, storage.getStore()), fn);
 }
 
 /** The current context, or `undefined` outside any `runWithContext` / `obsContext()` scope. */
 export function getContext(): ObsContext | undefined {
-  return storage.getStore()?.current;
+  return boxOf(storage.getStore())?.current;
 }
 
 /**
@@ -124,7 +148,7 @@ export function getContext(): ObsContext | undefined {
  * with the request. `undefined` outside any context.
  */
 export function contextScope(): object | undefined {
-  return storage.getStore();
+  return boxOf(storage.getStore());
 }
 
 /**
@@ -142,7 +166,7 @@ export function contextScope(): object | undefined {
  * ```
  */
 export function updateContext(partial: ObsContextInit): boolean {
-  const box = storage.getStore();
+  const box = boxOf(storage.getStore());
   if (!box) return false;
   box.current = build(partial, box.current);
   return true;
@@ -159,7 +183,51 @@ export function updateContext(partial: ObsContextInit): boolean {
  * ```
  */
 export function bindContext<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
-  const box = storage.getStore();
-  if (!box) return fn;
-  return otelContext.bind(otelContext.active(), (...args: A) => storage.run(box, fn, ...args));
+  const frame = storage.getStore();
+  if (!boxOf(frame)) return fn;
+  const bound = (...args: A) => storage.run(frame!, fn, ...args);
+  // With another ContextManager registered, the OpenTelemetry context lives in its store.
+  return sharesStore() ? bound : otelContext.bind(otelContext.active(), bound);
 }
+
+/** How many enabled ContextManagers are over `otelContextStore` (one per process, as the store). */
+const managers = processSingleton('context-managers', () => ({ enabled: 0 }));
+
+/** Whether the registered OpenTelemetry ContextManager is one over `otelContextStore`. */
+function sharesStore(): boolean {
+  return managers.enabled > 0;
+}
+
+/**
+ * The store under `getContext()`, for an OpenTelemetry `ContextManager` that keeps spans and the
+ * @obs context in one AsyncLocalStorage frame (@obs/tracing registers one): its `active()` is
+ * `active() ?? ROOT_CONTEXT`, its `with()` is `run()`. Not for application code: use
+ * `runWithContext` and OpenTelemetry's `context.with`.
+ */
+export const otelContextStore = {
+  /** The frame's OpenTelemetry context (with the @obs context in it), if any. */
+  active(): OtelContext | undefined {
+    return storage.getStore();
+  },
+  /**
+   * Runs `fn` in a frame of `ctx`. A context built without the @obs one (from `ROOT_CONTEXT`, to
+   * leave a trace) keeps the current unit of work's: only `runWithContext` replaces it.
+   */
+  run<A extends unknown[], R>(ctx: OtelContext, fn: (...args: A) => R, ...args: A): R {
+    const box = boxOf(storage.getStore());
+    const frame = box && ctx.getValue(BOX) === undefined ? framed(box, ctx) : ctx;
+    return storage.run(frame, fn, ...args);
+  },
+  /** Makes `ctx` the frame of the rest of the current synchronous and async execution. */
+  enterWith(ctx: OtelContext): void {
+    const box = boxOf(storage.getStore());
+    storage.enterWith(box && ctx.getValue(BOX) === undefined ? framed(box, ctx) : ctx);
+  },
+  /**
+   * Called by a ContextManager over this store on `enable()` (`true`) and `disable()` (`false`):
+   * while one is enabled, `bindContext` and `runWithContext` need not ask the OpenTelemetry API.
+   */
+  managed(enabled: boolean): void {
+    managers.enabled = Math.max(0, managers.enabled + (enabled ? 1 : -1));
+  },
+};

@@ -1,4 +1,11 @@
-export { runWithContext, getContext, updateContext, bindContext, contextScope } from './context';
+export {
+  runWithContext,
+  getContext,
+  updateContext,
+  bindContext,
+  contextScope,
+  otelContextStore,
+} from './context';
 export type { ObsContext, ObsContextInit, ContextAttributeValue } from './context';
 export { getTraceIds, contextFields } from './context-fields';
 export type { TraceIds, ContextFields } from './context-fields';

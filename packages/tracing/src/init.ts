@@ -1,6 +1,5 @@
 import { hostname } from 'node:os';
 import { context, propagation, trace, type Tracer } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
   CompositePropagator,
   setGlobalErrorHandler,
@@ -24,6 +23,7 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
 import { reportInternalError, type ServiceInfo } from '@obs/core';
+import { ObsContextManager } from './context-manager';
 import { DecidedRootSampler } from './root-sampling';
 import { registeredProvider, SCOPE } from './spans';
 import {
@@ -146,14 +146,15 @@ interface Registered {
 }
 
 /**
- * Makes `provider` the global one, with async context and W3C trace-context and baggage
- * propagation (SDK 3's provider has no `register()` of its own). Each global already taken (by an
+ * Makes `provider` the global one, with async context (in @obs/core's store) and W3C
+ * trace-context and baggage propagation (SDK 3's provider has no `register()` of its own). Each global already taken (by an
  * APM agent, Sentry, the application) is left as it is, and left out of what is returned;
  * `initTracing`'s check afterwards reports the one that matters, the tracer provider.
  */
 function register(provider: TracerProvider): Registered {
   const tracerProvider = trace.setGlobalTracerProvider(provider);
-  const manager = new AsyncLocalStorageContextManager().enable();
+  // Over @obs/core's store: a span and the request's @obs context share one frame.
+  const manager = new ObsContextManager().enable();
   const contextManager = context.setGlobalContextManager(manager);
   if (!contextManager) manager.disable();
   const propagator = propagation.setGlobalPropagator(
