@@ -56,9 +56,43 @@ function boxOf(ctx: OtelContext | undefined): ContextBox | undefined {
   return ctx?.getValue(BOX) as ContextBox | undefined;
 }
 
-/** A frame's context: `base` with `box` in it. */
+/**
+ * `parent` with the box in it: one small object per `runWithContext`, where OpenTelemetry's own
+ * `setValue` copies the whole map (measured ~150–300 ns more per request). Contexts derived from
+ * it (a span set active) keep the box.
+ */
+class FramedContext implements OtelContext {
+  constructor(
+    readonly box: ContextBox,
+    readonly parent: OtelContext,
+  ) {}
+
+  getValue(key: symbol): unknown {
+    return key === BOX ? this.box : this.parent.getValue(key);
+  }
+
+  setValue(key: symbol, value: unknown): OtelContext {
+    return key === BOX
+      ? new FramedContext(value as ContextBox, this.parent)
+      : new FramedContext(this.box, this.parent.setValue(key, value));
+  }
+
+  deleteValue(key: symbol): OtelContext {
+    return key === BOX ? this.parent : new FramedContext(this.box, this.parent.deleteValue(key));
+  }
+}
+
+/** A frame's context: `base` with `box` in it (replacing the box `base` had). */
 function framed(box: ContextBox, base: OtelContext | undefined): OtelContext {
-  return (base ?? ROOT_CONTEXT).setValue(BOX, box);
+  if (base instanceof FramedContext) return new FramedContext(box, base.parent);
+  return new FramedContext(box, base ?? ROOT_CONTEXT);
+}
+
+/** `ctx` (ROOT_CONTEXT when a loosely typed caller passed none), keeping the current box. */
+function keepingBox(ctx: OtelContext | undefined): OtelContext {
+  const given = ctx ?? ROOT_CONTEXT;
+  const box = boxOf(storage.getStore());
+  return box && given.getValue(BOX) === undefined ? framed(box, given) : given;
 }
 
 const NO_ATTRIBUTES: ObsContext['attributes'] = Object.freeze({});
@@ -214,14 +248,20 @@ export const otelContextStore = {
    * leave a trace) keeps the current unit of work's: only `runWithContext` replaces it.
    */
   run<A extends unknown[], R>(ctx: OtelContext, fn: (...args: A) => R, ...args: A): R {
-    const box = boxOf(storage.getStore());
-    const frame = box && ctx.getValue(BOX) === undefined ? framed(box, ctx) : ctx;
-    return storage.run(frame, fn, ...args);
+    return storage.run(keepingBox(ctx), fn, ...args);
   },
-  /** Makes `ctx` the frame of the rest of the current synchronous and async execution. */
-  enterWith(ctx: OtelContext): void {
-    const box = boxOf(storage.getStore());
-    storage.enterWith(box && ctx.getValue(BOX) === undefined ? framed(box, ctx) : ctx);
+  /**
+   * Makes `ctx` the frame of the rest of the current synchronous and async execution (keeping
+   * the unit of work's context, as `run`); returns the frame it replaced, for `restore`.
+   */
+  enterWith(ctx: OtelContext): OtelContext | undefined {
+    const previous = storage.getStore();
+    storage.enterWith(keepingBox(ctx));
+    return previous;
+  },
+  /** Puts back exactly a frame `enterWith` returned (none: no context at all). */
+  restore(frame: OtelContext | undefined): void {
+    storage.enterWith(frame as OtelContext);
   },
   /**
    * Called by a ContextManager over this store on `enable()` (`true`) and `disable()` (`false`):

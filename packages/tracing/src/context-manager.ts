@@ -29,14 +29,14 @@ export class ObsContextManager extends AsyncLocalStorageContextManager {
   }
 
   override attach(context: Context): Token {
-    const previous = this.active();
-    otelContextStore.enterWith(context);
+    const previous = otelContextStore.enterWith(context);
     let disposed = false;
     return {
       dispose: () => {
         if (disposed) return;
         disposed = true;
-        otelContextStore.enterWith(previous);
+        // The frame exactly as it was: none at all stays none (no request's identity left in).
+        otelContextStore.restore(previous);
       },
     };
   }
