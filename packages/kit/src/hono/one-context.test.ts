@@ -110,31 +110,29 @@ afterEach(async () => {
   await Promise.all(opened.splice(0).map((o) => o.shutdown()));
 });
 
+/** An app under observe() whose `/agree` answers what its handler saw. */
+function observedApp(): Hono {
+  const app = new Hono();
+  opened.push(
+    observe(app, {
+      service: 'checkout',
+      logging: { destination: memoryDestination() },
+      tracing: { exporter: 'memory', processor: 'simple' },
+    }),
+  );
+  app.get('/agree', async (c) => c.json(await everywhere()));
+  return app;
+}
+
 describe('under observe()', () => {
   it('getContext(), getTraceIds() and the active span agree wherever the request runs', async () => {
-    const app = new Hono();
-    opened.push(
-      observe(app, {
-        service: 'checkout',
-        logging: { destination: memoryDestination() },
-        tracing: { exporter: 'memory', processor: 'simple' },
-      }),
-    );
-    app.get('/agree', async (c) => c.json(await everywhere()));
+    const app = observedApp();
     const res = await app.request('/agree');
     expectAgreement(res, (await res.json()) as Seen[]);
   });
 
   it('keeps two concurrent requests apart', async () => {
-    const app = new Hono();
-    opened.push(
-      observe(app, {
-        service: 'checkout',
-        logging: { destination: memoryDestination() },
-        tracing: { exporter: 'memory', processor: 'simple' },
-      }),
-    );
-    app.get('/agree', async (c) => c.json(await everywhere()));
+    const app = observedApp();
     const [a, b] = await Promise.all([app.request('/agree'), app.request('/agree')]);
     const [seenA, seenB] = [(await a.json()) as Seen[], (await b.json()) as Seen[]];
     expectAgreement(a, seenA);
