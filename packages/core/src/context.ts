@@ -265,7 +265,7 @@ export const otelContextStore = {
   },
   /**
    * Called by a ContextManager over this store on `enable()` (`true`) and `disable()` (`false`):
-   * while one is enabled, `bindContext` and `runWithContext` need not ask the OpenTelemetry API.
+   * while one is enabled, `bindContext` binds one frame and need not ask the OpenTelemetry API.
    */
   managed(enabled: boolean): void {
     managers.enabled = Math.max(0, managers.enabled + (enabled ? 1 : -1));

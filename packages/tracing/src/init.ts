@@ -147,9 +147,10 @@ interface Registered {
 
 /**
  * Makes `provider` the global one, with async context (in @obs/core's store) and W3C
- * trace-context and baggage propagation (SDK 3's provider has no `register()` of its own). Each global already taken (by an
- * APM agent, Sentry, the application) is left as it is, and left out of what is returned;
- * `initTracing`'s check afterwards reports the one that matters, the tracer provider.
+ * trace-context and baggage propagation (SDK 3's provider has no `register()` of its own). Each
+ * global already taken (by an APM agent, Sentry, the application) is left as it is, and left out
+ * of what is returned; `initTracing`'s check afterwards reports the one that matters, the tracer
+ * provider.
  */
 function register(provider: TracerProvider): Registered {
   const tracerProvider = trace.setGlobalTracerProvider(provider);
