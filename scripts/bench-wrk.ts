@@ -21,18 +21,24 @@ export interface ServerOptions {
   cpu?: number;
   /** Open an IPC channel (`child.send`, `process.on('message')` in the server). @default false */
   ipc?: boolean;
+  /**
+   * Load the @obs packages from their sources (true) or from their builds, as users do (false:
+   * run `pnpm build` first). @default true
+   */
+  sources?: boolean;
 }
 
 /**
- * Starts `script` (TypeScript, sibling packages by their sources) with `args`, and resolves once it
+ * Starts `script` (TypeScript; sibling packages by their sources unless `sources: false`) with `args`, and resolves once it
  * prints its first line (its "listening"); rejects if it exits before.
  */
 export async function startServer(
   script: string,
   args: string[],
-  { node = process.execPath, cpu, ipc = false }: ServerOptions = {},
+  { node = process.execPath, cpu, ipc = false, sources = true }: ServerOptions = {},
 ): Promise<ChildProcess> {
-  const command = [node, '--import', 'tsx', '--conditions=@obs/source', script, ...args];
+  const conditions = sources ? ['--conditions=@obs/source'] : [];
+  const command = [node, '--import', 'tsx', ...conditions, script, ...args];
   const [file, ...rest] = cpu === undefined ? command : ['taskset', '-c', String(cpu), ...command];
   const server = spawn(file!, rest, {
     stdio: ['ignore', 'pipe', 'inherit', ...(ipc ? ['ipc' as const] : [])],

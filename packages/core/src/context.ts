@@ -6,6 +6,13 @@ import {
   type Context as OtelContext,
 } from '@opentelemetry/api';
 import { processSingleton } from './global';
+import type {
+  InstrumentedRequest,
+  RequestInstrument,
+  RequestOutcome,
+  RequestStart,
+} from './instrument';
+import { reportInternalError } from './internal-errors';
 
 /** Scalar values a context attribute may hold: the types every signal can carry as-is. */
 export type ContextAttributeValue = string | number | boolean;
@@ -271,3 +278,75 @@ export const otelContextStore = {
     managers.enabled = Math.max(0, managers.enabled + (enabled ? 1 : -1));
   },
 };
+
+/**
+ * Runs one request through `instruments` in one AsyncLocalStorage frame (for framework adapters,
+ * not application code): a new @obs context from `init` (undefined: the enclosing one carries on),
+ * every instrument's `start` in order, then `handle` (the rest of the framework's chain) in the
+ * frame, which holds the @obs context and whatever OpenTelemetry context the instruments set (the
+ * request's span), then every `end` in reverse order, still in the frame, with one outcome read
+ * by `outcome`. A frame is entered only when there is something new to hold.
+ */
+export function runRequest<N, R>(
+  request: InstrumentedRequest<N>,
+  init: ObsContextInit | undefined,
+  instruments: readonly RequestInstrument<N>[],
+  handle: () => Promise<R>,
+  outcome: (
+    request: InstrumentedRequest<N>,
+    threw: boolean,
+    thrown: unknown,
+    seconds: number,
+  ) => RequestOutcome,
+): Promise<R> {
+  const parent = storage.getStore();
+  const shared = sharesStore();
+  const box = init ? { current: build(init) } : boxOf(parent);
+  // With another ContextManager registered, the OpenTelemetry context lives in its store.
+  const base = shared ? (parent ?? ROOT_CONTEXT) : otelContext.active();
+  const started = performance.now();
+  const n = instruments.length;
+  let run = handle;
+  const start: RequestStart = { context: box?.current, otel: base };
+  if (n > 0) {
+    const states = new Array<unknown>(n);
+    let ends = false;
+    for (let i = 0; i < n; i++) {
+      try {
+        ends = (states[i] = instruments[i]!.start(request, start)) !== undefined || ends;
+      } catch (err) {
+        reportInternalError(err, `${instruments[i]!.name} (request start)`);
+      }
+    }
+    // Nothing to do at the end (skipped paths, a sampled-out trace): no wrapper, no extra promise.
+    if (ends)
+      run = async () => {
+        let threw = false;
+        let thrown: unknown;
+        try {
+          return await handle();
+        } catch (err) {
+          threw = true;
+          thrown = err;
+          throw err;
+        } finally {
+          let out: RequestOutcome | undefined;
+          for (let i = n - 1; i >= 0; i--) {
+            const state = states[i];
+            if (state === undefined) continue;
+            try {
+              out ??= outcome(request, threw, thrown, (performance.now() - started) / 1000);
+              instruments[i]!.end(state, request, out);
+            } catch (err) {
+              reportInternalError(err, `${instruments[i]!.name} (request end)`);
+            }
+          }
+        }
+      };
+  }
+  const { otel } = start;
+  if (!init && otel === base) return run();
+  if (shared) return storage.run(box && boxOf(otel) !== box ? framed(box, otel) : otel, run);
+  const inner = otel === base ? run : () => otelContext.with(otel, run);
+  return box && init ? storage.run(framed(box, parent), inner) : inner();
+}

@@ -1,8 +1,9 @@
 // One whole-stack benchmark app on a port, for wrk:
 //   node whole-stack-server.ts <variant> <port> <log file> <OTLP base URL>
-// Prints `ready` once listening. Logs go to the file (JSON lines), spans over OTLP/HTTP (each
-// stack's default, protobuf) through a batch processor, RED metrics to GET /metrics. On the IPC
-// message `flush` it writes out and closes every signal and answers with a FlushReport.
+// The @obs packages are their builds (dist), as users run them. Prints `ready` once listening.
+// Logs go to the file (JSON lines), spans over OTLP/HTTP (each stack's default, protobuf) through
+// a batch processor, RED metrics to GET /metrics. On the IPC message `flush` it writes out and
+// closes every signal and answers with a FlushReport.
 import { serve } from '@hono/node-server';
 import { TraceFlags } from '@opentelemetry/api';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
@@ -49,7 +50,7 @@ function requestFields(c: Context, started: number): Record<string, unknown> {
 }
 
 async function observed(sampleRatio: number): Promise<Stack> {
-  const { observe } = await import('../src/hono/index');
+  const { observe } = await import('@obs/kit/hono');
   const app = new Hono();
   const spans = new SampledSpans();
   const obs = observe(app, {

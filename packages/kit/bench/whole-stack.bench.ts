@@ -125,6 +125,8 @@ async function measure(node: string, variant: Variant): Promise<Run> {
     node,
     cpu: pinned ? 0 : undefined,
     ipc: true,
+    // The built packages, as users run them (turbo builds them before this bench).
+    sources: false,
   });
   const crashed = once(server, 'exit').then(([code, signal]) => {
     throw new Error(`${variant} server exited (${String(signal ?? code)}) during the run`);

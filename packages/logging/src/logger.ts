@@ -142,6 +142,10 @@ function flushOnExit(destination: LogDestination): void {
   }
 }
 
+const LEVEL_JSON = Object.fromEntries(
+  Object.keys(LEVEL_VALUES).map((level) => [level, `","level":"${level}","message":`]),
+) as Record<LevelName, string>;
+
 class LoggerImpl implements Logger {
   readonly trace: LogMethod;
   readonly debug: LogMethod;
@@ -151,16 +155,22 @@ class LoggerImpl implements Logger {
   readonly fatal: LogMethod;
   readonly level: LevelName;
   private readonly prefix: string;
+  /** The bindings, redacted, and their JSON: made when a record first needs them. */
+  private safe: LogFields | undefined;
+  private json: string | undefined;
 
   constructor(
     private readonly shared: Shared,
     readonly name: string,
-    /** The bindings, already redacted, and their JSON. */
-    private readonly bindings: LogFields,
-    private readonly bindingsJson: string,
+    /** The bindings as given (redacted on first use), or undefined for none. */
+    private readonly given: LogFields | undefined,
+    /** The parent's level and prefix, when the name is the same. */
+    same?: LoggerImpl,
   ) {
-    this.level = shared.levelFor(name);
-    this.prefix = `${shared.head},"logger":${JSON.stringify(name)}${shared.tail}`;
+    this.level = same ? same.level : shared.levelFor(name);
+    this.prefix = same
+      ? same.prefix
+      : `${shared.head},"logger":${JSON.stringify(name)}${shared.tail}`;
     const threshold = LEVEL_VALUES[this.level];
     const make = (level: LevelName): LogMethod =>
       LEVEL_VALUES[level] < threshold ? noop : this.method(level);
@@ -172,8 +182,20 @@ class LoggerImpl implements Logger {
     this.fatal = make('fatal');
   }
 
+  /** The bindings, redacted by the logger's policy (a request's logger often writes nothing). */
+  private get bindings(): LogFields {
+    if (this.safe) return this.safe;
+    const { redact } = this.shared.options;
+    const given = this.given ?? {};
+    return (this.safe = (redact && this.given ? redact(given) : given) as LogFields);
+  }
+
+  private get bindingsJson(): string {
+    return (this.json ??= this.given ? this.shared.fieldsJson(this.bindings) : '');
+  }
+
   private method(level: LevelName): LogMethod {
-    const levelJson = `","level":"${level}","message":`;
+    const levelJson = LEVEL_JSON[level];
     const emit = (message: string, fields?: LogFields | Error): void => {
       this.emit(level, levelJson, message, fields, true);
     };
@@ -251,10 +273,8 @@ class LoggerImpl implements Logger {
   child(bindings: LogFields = {}): Logger {
     const { logger, ...rest } = (bindings as LogFields | null) ?? {};
     const name = typeof logger === 'string' && logger !== '' ? logger : this.name;
-    const merged = Object.assign({}, this.bindings, rest);
-    const { redact } = this.shared.options;
-    const safe = (redact ? redact(merged) : merged) as LogFields;
-    return new LoggerImpl(this.shared, name, safe, this.shared.fieldsJson(safe));
+    const merged = Object.assign({}, this.given && this.bindings, rest);
+    return new LoggerImpl(this.shared, name, merged, name === this.name ? this : undefined);
   }
 
   isLevelEnabled(level: LevelName): boolean {
@@ -292,7 +312,7 @@ class LoggerImpl implements Logger {
 export function createLogger(options: LoggerOptions = {}): Logger {
   const resolved = resolveOptions(options);
   const shared = new Shared(resolved);
-  const root = new LoggerImpl(shared, resolved.name, {}, '');
+  const root = new LoggerImpl(shared, resolved.name, undefined);
   shared.summarize = (s) => root.summarize(s);
   return root;
 }

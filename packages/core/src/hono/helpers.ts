@@ -1,5 +1,8 @@
 import type { Context } from 'hono';
+import { contentLength } from '../content-length';
 import { ObsConfigError } from '../errors';
+
+export { contentLength };
 
 /**
  * Probe and scrape endpoints, and the built-in dashboard (`/_obs`, polling every 2 s), which request
@@ -43,13 +46,6 @@ export function pathMatcher(
     const { path } = c.req;
     return exact.has(path) || prefixes.some((p) => path.startsWith(p));
   };
-}
-
-/** A `Content-Length` header as a byte count, or undefined when absent or not a valid length. */
-export function contentLength(header: string | null | undefined): number | undefined {
-  if (!header) return undefined;
-  const n = Number(header);
-  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }
 
 /**

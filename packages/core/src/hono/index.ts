@@ -3,3 +3,4 @@ export type { ObsContextOptions, TrustProxy } from './obs-context';
 export { routeTemplate } from './route';
 export { pathMatcher, contentLength, responseBodySize, OPERATIONAL_PATHS } from './helpers';
 export type { PathList } from './helpers';
+export { requestMiddleware, HonoRequest } from './request';

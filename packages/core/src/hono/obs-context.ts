@@ -1,10 +1,12 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { GetConnInfo } from 'hono/conninfo';
-import { runWithContext, type ObsContextInit } from '../context';
+import { runRequest, type ObsContextInit } from '../context';
+import type { RequestInstrument } from '../instrument';
 import { ObsConfigError } from '../errors';
 import { reportInternalError } from '../internal-errors';
 import { isValidRequestId, resolveRequestId } from '../request-id';
 import { clientIpResolver, type TrustProxy } from './client-ip';
+import { checkInstruments, HonoRequest, honoOutcome } from './request';
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -35,17 +37,10 @@ export interface ObsContextOptions {
 
 const MAX_USER_AGENT = 512;
 
-function nodeSocketAddress(c: Context): string | undefined {
-  const env = c.env as
-    { incoming?: NodeSocketHolder; server?: { incoming?: NodeSocketHolder } } | undefined;
-  return (env?.server?.incoming ?? env?.incoming)?.socket?.remoteAddress;
-}
-
-interface NodeSocketHolder {
-  socket?: { remoteAddress?: string };
-}
-
-/** Makes sure the response that actually leaves carries the id, error responses included. */
+/**
+ * Makes sure the response that actually leaves carries the id, error responses included, where
+ * it is Hono's response that leaves (not under @hono/node-server, where Node's carries it).
+ */
 function echoRequestId(c: Context, headerName: string, requestId: string): void {
   if (c.res.headers.get(headerName) === requestId) return;
   try {
@@ -67,11 +62,16 @@ function echoRequestId(c: Context, headerName: string, requestId: string): void 
  * line, span, metric exemplar and error event of the request picks them up. Sets
  * `c.var.requestId` and echoes the id on every response, error responses included.
  *
- * Register it first, before any middleware that logs or measures.
+ * Register it first, before any middleware that logs or measures. Request instruments given to it
+ * (each @obs package offers one: `tracingInstrument()`, `requestLoggerInstrument()`,
+ * `httpMetricsInstrument()`) run in the same middleware and the same AsyncLocalStorage frame,
+ * which is how `observe()` from `@obs/kit/hono` adds everything at the cost of one layer.
  *
  * @param options.headerName - @default 'X-Request-ID'
  * @param options.trustProxy - @default false
  * @param options.getConnInfo - @default the `@hono/node-server` socket
+ * @param instruments - run for every request in this middleware's frame, in order. @default []
+ * @throws ObsConfigError naming `headerName`, `getConnInfo` or `instruments`.
  * @example
  * ```ts
  * import { Hono } from 'hono';
@@ -83,7 +83,10 @@ function echoRequestId(c: Context, headerName: string, requestId: string): void 
  * app.get('/', (c) => c.json({ requestId: c.var.requestId, ip: getContext()?.clientIp }));
  * ```
  */
-export function obsContext(options: ObsContextOptions = {}): MiddlewareHandler {
+export function obsContext(
+  options: ObsContextOptions = {},
+  instruments: readonly RequestInstrument<Context>[] = [],
+): MiddlewareHandler {
   const { headerName = 'X-Request-ID', trustProxy = false, getConnInfo } = options;
   if (typeof headerName !== 'string' || !/^[A-Za-z0-9-]+$/.test(headerName)) {
     throw new ObsConfigError('headerName', 'expected an HTTP header name');
@@ -91,15 +94,15 @@ export function obsContext(options: ObsContextOptions = {}): MiddlewareHandler {
   if (getConnInfo !== undefined && typeof getConnInfo !== 'function') {
     throw new ObsConfigError('getConnInfo', 'expected a function');
   }
+  const list = checkInstruments('instruments', instruments);
+  const headerKey = headerName.toLowerCase();
   const resolveClientIp = clientIpResolver(trustProxy);
   // Header reads cost ~0.5 µs each; skip the one nobody is allowed to use.
   const trustsProxies = trustProxy !== false && trustProxy !== 0;
-  const readAddress = getConnInfo
-    ? (c: Context) => getConnInfo(c).remote.address
-    : nodeSocketAddress;
-  const socketAddress = (c: Context): string | undefined => {
+  const socketAddress = (request: HonoRequest): string | undefined => {
+    if (!getConnInfo) return request.remoteAddress;
     try {
-      return readAddress(c);
+      return getConnInfo(request.native).remote.address;
     } catch (err) {
       // A runtime adapter that cannot tell (e.g. under app.request) must not fail the request.
       reportInternalError(err, '@obs/core: obsContext (reading the client address)');
@@ -107,20 +110,27 @@ export function obsContext(options: ObsContextOptions = {}): MiddlewareHandler {
     }
   };
 
-  return async function obsContextMiddleware(c, next) {
-    const requestId = resolveRequestId(c.req.header(headerName));
+  return function obsContextMiddleware(c, next) {
+    const request = new HonoRequest(c);
+    const requestId = resolveRequestId(request.header(headerKey));
     const ctx: { -readonly [K in keyof ObsContextInit]: ObsContextInit[K] } = { requestId };
-    const correlationId = c.req.header('X-Correlation-ID');
+    const correlationId = request.header('x-correlation-id');
     if (isValidRequestId(correlationId)) ctx.correlationId = correlationId;
-    const forwardedFor = trustsProxies ? c.req.header('X-Forwarded-For') : undefined;
-    const clientIp = resolveClientIp(socketAddress(c), forwardedFor);
+    const forwardedFor = trustsProxies ? request.header('x-forwarded-for') : undefined;
+    const clientIp = resolveClientIp(socketAddress(request), forwardedFor);
     if (clientIp !== undefined) ctx.clientIp = clientIp;
-    const userAgent = c.req.header('User-Agent');
+    const userAgent = request.header('user-agent');
     if (userAgent) ctx.userAgent = userAgent.slice(0, MAX_USER_AGENT);
 
     c.set('requestId', requestId);
-    c.header(headerName, requestId);
-    await runWithContext(ctx, next);
-    echoRequestId(c, headerName, requestId);
+    request.setResponseHeader(headerName, requestId);
+    // Under @hono/node-server the id is on Node's response, whichever response the app builds.
+    const handle = request.nodeResponse
+      ? next
+      : async () => {
+          await next();
+          echoRequestId(c, headerName, requestId);
+        };
+    return runRequest(request, ctx, list, handle, honoOutcome);
   };
 }

@@ -1,4 +1,5 @@
 import type {
+  Context,
   Env,
   ErrorHandler,
   Handler,
@@ -7,10 +8,11 @@ import type {
   NotFoundHandler,
   Schema,
 } from 'hono';
-import { ObsConfigError } from '@obs/core';
+import { ObsConfigError, type RequestInstrument } from '@obs/core';
 import {
   obsContext,
   OPERATIONAL_PATHS,
+  requestMiddleware,
   type ObsContextOptions,
   type PathList,
 } from '@obs/core/hono';
@@ -19,16 +21,16 @@ import { errorHandler, notFoundHandler, type ErrorHandlerOptions } from '@obs/er
 import type { HealthOptions } from '@obs/health';
 import { healthRoutes, type HealthRoutesOptions } from '@obs/health/hono';
 import type { LoggerOptions } from '@obs/logging';
-import { requestLogger, type RequestLoggerOptions } from '@obs/logging/hono';
+import { requestLoggerInstrument, type RequestLoggerOptions } from '@obs/logging/hono';
 import type { MetricsOptions } from '@obs/metrics';
 import {
-  httpMetrics,
+  httpMetricsInstrument,
   metricsHandler,
   type HttpMetricsOptions,
   type MetricsHandlerOptions,
 } from '@obs/metrics/hono';
 import type { TracingOptions } from '@obs/tracing';
-import { tracing as traceRequests, type TracingMiddlewareOptions } from '@obs/tracing/hono';
+import { tracingInstrument, type TracingMiddlewareOptions } from '@obs/tracing/hono';
 import {
   assemble,
   inPart,
@@ -265,26 +267,33 @@ function install(app: Hono, obs: Observability, side: HonoSide): void {
   ].filter((p) => !OPERATIONAL_PATHS.includes(p));
   const operational = [...OPERATIONAL_PATHS, ...moved];
 
-  const middleware: MiddlewareHandler[] = [];
-  const contextOptions = partOptions(side.context);
-  if (contextOptions) middleware.push(inPart('context', () => obsContext(contextOptions)));
+  // Every request instrument runs in the one middleware and the one frame of obsContext().
+  const instruments: RequestInstrument<Context>[] = [];
   const { tracingMiddleware, loggerMiddleware, handlerOptions } = side;
   if (obs.tracing && tracingMiddleware) {
     const exclude = plus(tracingMiddleware.exclude, operational);
-    middleware.push(inPart('tracing', () => traceRequests({ ...tracingMiddleware, exclude })));
+    instruments.push(inPart('tracing', () => tracingInstrument({ ...tracingMiddleware, exclude })));
   }
   const { logger, metrics, errors, health } = obs;
   if (logger && loggerMiddleware) {
     const skip = plus(loggerMiddleware.skip, operational);
-    middleware.push(inPart('logging', () => requestLogger({ ...loggerMiddleware, skip, logger })));
+    instruments.push(
+      inPart('logging', () => requestLoggerInstrument({ ...loggerMiddleware, skip, logger })),
+    );
   }
   let scrape: Handler | undefined;
   if (metrics) {
     const exclude = plus(httpOptions.exclude, operational);
-    middleware.push(inPart('metrics', () => httpMetrics({ ...httpOptions, exclude, metrics })));
+    instruments.push(
+      inPart('metrics', () => httpMetricsInstrument({ ...httpOptions, exclude, metrics })),
+    );
     if (metricsPath !== false)
       scrape = inPart('metrics', () => metricsHandler({ metrics, auth, gzip }));
   }
+  const contextOptions = partOptions(side.context);
+  let middleware: MiddlewareHandler | undefined;
+  if (contextOptions) middleware = inPart('context', () => obsContext(contextOptions, instruments));
+  else if (instruments.length > 0) middleware = requestMiddleware(instruments);
   let onError: ErrorHandler | undefined;
   let notFound: NotFoundHandler | undefined;
   if (errors && handlerOptions) {
@@ -294,7 +303,7 @@ function install(app: Hono, obs: Observability, side: HonoSide): void {
   const probeRoutes =
     health && inPart('health', () => healthRoutes(health, side.healthRouteOptions));
 
-  for (const handler of middleware) app.use(handler);
+  if (middleware) app.use(middleware);
   if (onError) app.onError(onError);
   if (notFound) app.notFound(notFound);
   if (scrape && metricsPath !== false) app.get(metricsPath, scrape);

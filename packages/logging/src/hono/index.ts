@@ -1,2 +1,2 @@
-export { requestLogger } from './request-logger';
+export { requestLogger, requestLoggerInstrument } from './request-logger';
 export type { RequestLoggerOptions } from './request-logger';

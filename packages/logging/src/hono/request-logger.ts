@@ -1,14 +1,8 @@
-import type { MiddlewareHandler } from 'hono';
-import { getContext, ObsConfigError } from '@obs/core';
-import {
-  contentLength,
-  OPERATIONAL_PATHS,
-  pathMatcher,
-  responseBodySize,
-  routeTemplate,
-  type PathList,
-} from '@obs/core/hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import { ObsConfigError, type RequestInstrument } from '@obs/core';
+import { OPERATIONAL_PATHS, pathMatcher, requestMiddleware, type PathList } from '@obs/core/hono';
 import type { Logger } from '../logger';
+import { requestLogs } from '../request-logs';
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -54,54 +48,27 @@ export interface RequestLoggerOptions {
  * ```
  */
 export function requestLogger(options: RequestLoggerOptions): MiddlewareHandler {
+  return requestMiddleware([requestLoggerInstrument(options)]);
+}
+
+/**
+ * What `requestLogger()` does, as a request instrument, to run in the one frame of
+ * `obsContext(options, instruments)` (as `observe()` from `@obs/kit/hono` does) instead of a
+ * middleware of its own.
+ *
+ * @throws ObsConfigError naming `logger` or `skip`.
+ */
+export function requestLoggerInstrument(options: RequestLoggerOptions): RequestInstrument<Context> {
   const { logger, logStart = false, headers = false } = options;
   if (typeof logger !== 'object' || typeof logger.info !== 'function') {
     throw new ObsConfigError('logger', 'expected a logger from createLogger()');
   }
   const skip = pathMatcher('skip', options.skip, OPERATIONAL_PATHS);
-
-  return async function requestLoggerMiddleware(c, next) {
-    const requestId = getContext()?.requestId;
-    c.set('logger', requestId === undefined ? logger : logger.child({ request_id: requestId }));
-    if (skip(c)) {
-      await next();
-      return;
-    }
-    const started = performance.now();
-    if (logStart) c.var.logger.debug('request started', { method: c.req.method, path: c.req.path });
-    let thrown: unknown;
-    try {
-      await next();
-    } catch (err) {
-      // Hono handles thrown Errors itself (c.error); anything else passes through to here.
-      thrown = err;
-      throw err;
-    } finally {
-      const error = c.error ?? thrown;
-      const status = c.finalized ? c.res.status : 500;
-      const ctx = getContext();
-      // URLSearchParams: the redactor turns it into { key: value } and scrubs tokens and keys.
-      const query = c.req.url.includes('?') ? new URL(c.req.url).searchParams : undefined;
-      const fields: Record<string, unknown> = {
-        method: c.req.method,
-        path: c.req.path,
-        route: routeTemplate(c),
-        status,
-        duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
-        request_size: contentLength(c.req.header('content-length')),
-        response_size: c.finalized ? responseBodySize(c.res) : undefined,
-        client_ip: ctx?.clientIp,
-        user_agent: ctx?.userAgent,
-        query,
-        headers: headers ? c.req.header() : undefined,
-        error,
-      };
-      // By the status the client got: a thrown error mapped to a 4xx by the error handler (an
-      // HTTPException, a validation error) is the client's problem, logged at warn with it.
-      const log = c.var.logger;
-      if (status >= 500 || (error && status < 400)) log.error('request completed', fields);
-      else if (status >= 400) log.warn('request completed', fields);
-      else log.info('request completed', fields);
-    }
-  };
+  return requestLogs<Context>({
+    logger,
+    skip: (request) => skip(request.native),
+    logStart,
+    headers,
+    expose: (c, log) => c.set('logger', log),
+  }) as RequestInstrument<Context>;
 }

@@ -1,19 +1,9 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { httpMethodLabel, ObsConfigError, OTHER_HTTP_METHOD, reportInternalError } from '@obs/core';
-import {
-  contentLength,
-  OPERATIONAL_PATHS,
-  pathMatcher,
-  responseBodySize,
-  routeTemplate,
-  type PathList,
-} from '@obs/core/hono';
-import type { CounterSeries } from '../counter';
-import type { GaugeSeries } from '../gauge';
-import { DEFAULT_BUCKETS, type Histogram, type HistogramSeries } from '../histogram';
-import { checkMetricName } from '../labels';
-import { rawFactories, type Metrics } from '../metrics';
-import { optionsObject, received } from '../options';
+import { OTHER_HTTP_METHOD, type RequestInstrument } from '@obs/core';
+import { OPERATIONAL_PATHS, pathMatcher, requestMiddleware, type PathList } from '@obs/core/hono';
+import type { Metrics } from '../metrics';
+import { optionsObject } from '../options';
+import { requestMetrics, UNMATCHED_ROUTE } from '../request-metrics';
 
 export interface HttpMetricsOptions {
   /** The metrics object from `createMetrics()`. */
@@ -43,32 +33,9 @@ export interface HttpMetricsOptions {
   >;
 }
 
-/** Route label of requests no route matched: one value for all of them. */
-export const UNMATCHED_ROUTE = '__unmatched__';
+export { UNMATCHED_ROUTE };
 /** Method label of anything but the standard methods, so junk methods cannot add series. */
 export const OTHER_METHOD = OTHER_HTTP_METHOD;
-
-const SIZE_BUCKETS = [100, 1000, 10_000, 100_000, 1_000_000, 10_000_000];
-/** Label combinations remembered for the fast path; the metrics' own guard bounds the series. */
-const MAX_BUNDLES = 10_000;
-
-interface Bundle {
-  requests: CounterSeries;
-  duration: HistogramSeries;
-  requestSize: HistogramSeries | undefined;
-  responseSize: HistogramSeries | undefined;
-}
-
-function readLabel(read: (c: Context) => string, c: Context): string {
-  try {
-    const value: unknown = read(c); // JavaScript readers may return anything
-    // NUL separates label values in the series key.
-    return (typeof value === 'string' ? value : String(value)).replaceAll('\u0000', '');
-  } catch (err) {
-    reportInternalError(err, '@obs/metrics: httpMetrics extraLabels');
-    return '';
-  }
-}
 
 /**
  * RED metrics for every request: `http_requests_total{method,route,status}`,
@@ -87,143 +54,21 @@ function readLabel(read: (c: Context) => string, c: Context): string {
  * ```
  */
 export function httpMetrics(options: HttpMetricsOptions): MiddlewareHandler {
-  const {
-    metrics,
-    groupStatus = false,
-    inFlight = true,
-    sizes = true,
-    names = {},
-  } = optionsObject(options, '{ metrics, … }');
-  const raw = rawFactories(metrics);
-  const skip = pathMatcher('exclude', options.exclude, OPERATIONAL_PATHS);
-  // Checked here, not by the metric constructors, so that the error names `names.requests`; an
-  // empty name (an unset environment variable) would otherwise read as a missing metric `name`.
-  for (const [key, name] of Object.entries<unknown>(names)) {
-    if (name !== undefined) checkMetricName(name, `names.${key}`);
-  }
-  const extra = Object.entries(options.extraLabels ?? {});
-  for (const [name, read] of extra) {
-    if (typeof read !== 'function')
-      throw new ObsConfigError(`extraLabels.${name}`, `expected (c) => string, ${received(read)}`);
-  }
-  if (!raw.enabled) return (_c, next) => next();
-  const labelNames = ['method', 'route', 'status', ...extra.map(([name]) => name)];
-  const requests = raw.counter({
-    name: names.requests ?? 'http_requests_total',
-    help: 'HTTP requests answered.',
-    labelNames,
-  });
-  const duration = raw.histogram({
-    name: names.duration ?? 'http_request_duration_seconds',
-    help: 'Time to answer HTTP requests, in seconds.',
-    labelNames,
-    buckets: options.buckets ?? DEFAULT_BUCKETS,
-  });
-  const inFlightGauge = inFlight
-    ? raw.gauge({
-        name: names.inFlight ?? 'http_requests_in_flight',
-        help: 'HTTP requests being answered.',
-        labelNames: ['method'],
-      })
-    : undefined;
-  const sizeHistogram = (name: string, help: string): Histogram | undefined =>
-    sizes
-      ? raw.histogram({
-          name,
-          help,
-          labelNames,
-          buckets: SIZE_BUCKETS,
-          exemplars: false,
-          window: false,
-        })
-      : undefined;
-  const requestSize = sizeHistogram(
-    names.requestSize ?? 'http_request_size_bytes',
-    'HTTP request body sizes, in bytes (from Content-Length).',
-  );
-  const responseSize = sizeHistogram(
-    names.responseSize ?? 'http_response_size_bytes',
-    'HTTP response body sizes, in bytes.',
-  );
+  return requestMiddleware([httpMetricsInstrument(options)]);
+}
 
-  const statusLabel = (status: number): string =>
-    groupStatus ? `${Math.floor(status / 100)}xx` : String(status);
-  // Every series a request touches, found by one lookup; remembered up to MAX_BUNDLES (the
-  // metrics' own guard bounds the series past that).
-  let remembered = 0;
-  const bundle = (values: string[]): Bundle => ({
-    requests: requests.series(...values),
-    duration: duration.series(...values),
-    requestSize: requestSize?.series(...values),
-    responseSize: responseSize?.series(...values),
-  });
-  const remember = <K>(map: Map<K, Bundle>, key: K, found: Bundle): Bundle => {
-    if (remembered < MAX_BUNDLES) {
-      map.set(key, found);
-      remembered++;
-    }
-    return found;
-  };
-  // method → route → status: the route template is the router's own string and the status a
-  // small integer, so no lookup builds or hashes a new string.
-  const byMethod = new Map<string, Map<string, Map<number, Bundle>>>();
-  const lookup = (method: string, route: string, status: number): Bundle => {
-    let byRoute = byMethod.get(method);
-    if (!byRoute) byMethod.set(method, (byRoute = new Map<string, Map<number, Bundle>>()));
-    let byStatus = byRoute.get(route);
-    if (!byStatus) byRoute.set(route, (byStatus = new Map<number, Bundle>()));
-    return (
-      byStatus.get(status) ??
-      remember(byStatus, status, bundle([method, route, statusLabel(status)]))
-    );
-  };
-  // With extra labels, one key of all the label values joined by NUL.
-  const byKey = new Map<string, Bundle>();
-  const lookupExtra = (method: string, route: string, status: number, c: Context): Bundle => {
-    const values = [method, route, statusLabel(status)];
-    for (const [, read] of extra) values.push(readLabel(read, c));
-    const key = values.join('\u0000');
-    return byKey.get(key) ?? remember(byKey, key, bundle(values));
-  };
-  const inFlightSeries = new Map<string, GaugeSeries>();
-
-  return async function httpMetricsMiddleware(c, next) {
-    if (skip(c)) {
-      await next();
-      return;
-    }
-    const method = httpMethodLabel(c.req.method);
-    let active: GaugeSeries | undefined;
-    if (inFlightGauge) {
-      active = inFlightSeries.get(method);
-      if (!active) inFlightSeries.set(method, (active = inFlightGauge.series(method)));
-      active.value++;
-    }
-    const started = performance.now();
-    let threw = false;
-    try {
-      await next();
-    } catch (err) {
-      threw = true;
-      throw err;
-    } finally {
-      const seconds = (performance.now() - started) / 1000;
-      if (active) active.value--;
-      const status = threw || !c.finalized ? 500 : c.res.status;
-      const route = routeTemplate(c) ?? UNMATCHED_ROUTE;
-      const bundle =
-        extra.length === 0 ? lookup(method, route, status) : lookupExtra(method, route, status, c);
-      bundle.requests.value++;
-      duration.record(bundle.duration, seconds);
-      // GET and HEAD carry no body: skip the header read (~0.15 µs) on the most common requests.
-      if (bundle.requestSize && method !== 'GET' && method !== 'HEAD') {
-        const size = contentLength(c.req.header('content-length'));
-        if (size !== undefined) requestSize!.record(bundle.requestSize, size);
-      }
-      if (bundle.responseSize && !threw) {
-        const size = responseBodySize(c.res);
-        if (size !== undefined) responseSize!.record(bundle.responseSize, size);
-      }
-    }
-  };
+/**
+ * What `httpMetrics()` does, as a request instrument, to run in the one frame of
+ * `obsContext(options, instruments)` (as `observe()` from `@obs/kit/hono` does) instead of a
+ * middleware of its own.
+ *
+ * @throws ObsConfigError naming the bad option.
+ */
+export function httpMetricsInstrument(options: HttpMetricsOptions): RequestInstrument<Context> {
+  const { exclude, ...rest } = optionsObject(options, '{ metrics, … }');
+  const skip = pathMatcher('exclude', exclude, OPERATIONAL_PATHS);
+  return requestMetrics<Context>({
+    ...rest,
+    skip: (request) => skip(request.native),
+  }) as RequestInstrument<Context>;
 }

@@ -1,2 +1,2 @@
-export { tracing } from './tracing';
+export { tracing, tracingInstrument } from './tracing';
 export type { TracingMiddlewareOptions } from './tracing';

@@ -1,0 +1,139 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Context, MiddlewareHandler } from 'hono';
+import { runRequest } from '../context';
+import { ObsConfigError } from '../errors';
+import type { InstrumentedRequest, RequestInstrument, RequestOutcome } from '../instrument';
+import { responseBodySize } from './helpers';
+import { routeTemplate } from './route';
+
+/** What runtimes put in `c.env`: @hono/node-server its request and response. */
+interface NodeEnv {
+  incoming?: IncomingMessage;
+  outgoing?: ServerResponse;
+  server?: { incoming?: SocketHolder };
+}
+
+interface SocketHolder {
+  socket?: { remoteAddress?: string };
+}
+
+/**
+ * A Hono request for instruments. Under @hono/node-server it reads Node's own parsed headers and
+ * sets response headers on Node's response (merged into whatever response the app builds), so no
+ * fetch `Headers` object is built for either; elsewhere (`app.request()`, Bun, Deno) it goes
+ * through Hono.
+ */
+export class HonoRequest implements InstrumentedRequest<Context> {
+  private readonly incoming: IncomingMessage | undefined;
+  private readonly outgoing: ServerResponse | undefined;
+
+  constructor(readonly native: Context) {
+    const env = native.env as NodeEnv | undefined;
+    const incoming = env?.incoming;
+    this.incoming = incoming?.headers ? incoming : undefined;
+    const outgoing = env?.outgoing;
+    this.outgoing =
+      this.incoming && typeof outgoing?.setHeader === 'function' ? outgoing : undefined;
+  }
+
+  get method(): string {
+    return this.native.req.method;
+  }
+
+  get path(): string {
+    return this.native.req.path;
+  }
+
+  get url(): string {
+    return this.native.req.url;
+  }
+
+  get remoteAddress(): string | undefined {
+    const env = this.native.env as NodeEnv | undefined;
+    const holder: SocketHolder | undefined = env?.server?.incoming ?? env?.incoming;
+    return holder?.socket?.remoteAddress;
+  }
+
+  /** Whether response headers go to Node's response (else to Hono's). */
+  get nodeResponse(): boolean {
+    return this.outgoing !== undefined;
+  }
+
+  header(name: string): string | undefined {
+    const { incoming } = this;
+    if (!incoming) return this.native.req.header(name);
+    const value = incoming.headers[name];
+    return Array.isArray(value) ? value.join(',') : value;
+  }
+
+  headers(): Record<string, string> {
+    const { incoming } = this;
+    if (!incoming) return this.native.req.header();
+    const out: Record<string, string> = {};
+    for (const [name, value] of Object.entries(incoming.headers))
+      if (value !== undefined) out[name] = Array.isArray(value) ? value.join(',') : value;
+    return out;
+  }
+
+  setResponseHeader(name: string, value: string): void {
+    const { outgoing } = this;
+    if (outgoing && !outgoing.headersSent) outgoing.setHeader(name, value);
+    else this.native.header(name, value);
+  }
+}
+
+/** How a Hono request ended: an error Hono did not answer is a 500 with no response. */
+export function honoOutcome(
+  request: InstrumentedRequest<Context>,
+  threw: boolean,
+  thrown: unknown,
+  seconds: number,
+): RequestOutcome {
+  const c = request.native;
+  const answered = !threw && c.finalized;
+  return {
+    status: answered ? c.res.status : 500,
+    route: routeTemplate(c),
+    error: c.error ?? thrown,
+    threw,
+    seconds,
+    responseSize: () => (answered ? responseBodySize(c.res) : undefined),
+  };
+}
+
+/** @throws ObsConfigError naming `option` unless every element is a request instrument. */
+export function checkInstruments(
+  option: string,
+  instruments: unknown,
+): readonly RequestInstrument<Context>[] {
+  if (
+    !Array.isArray(instruments) ||
+    !instruments.every(
+      (i: Partial<RequestInstrument> | null) =>
+        typeof i?.start === 'function' && typeof i.end === 'function',
+    )
+  )
+    throw new ObsConfigError(option, 'expected request instruments ({ name, start, end })');
+  return instruments as readonly RequestInstrument<Context>[];
+}
+
+/**
+ * Runs request instruments in one middleware and one AsyncLocalStorage frame, inside the @obs
+ * context an `obsContext()` before it opened: how each @obs package's own Hono middleware runs
+ * its instrument alone. To run every instrument in the frame `obsContext()` opens, pass them to it
+ * instead: `obsContext(options, instruments)`.
+ *
+ * @example
+ * ```ts
+ * app.use(obsContext());
+ * app.use(requestMiddleware([myInstrument]));
+ * ```
+ */
+export function requestMiddleware(
+  instruments: readonly RequestInstrument<Context>[],
+): MiddlewareHandler {
+  const list = checkInstruments('instruments', instruments);
+  return function instrumentsMiddleware(c, next) {
+    return runRequest(new HonoRequest(c), undefined, list, next, honoOutcome);
+  };
+}

@@ -1,0 +1,205 @@
+import {
+  contentLength,
+  httpMethodLabel,
+  ObsConfigError,
+  reportInternalError,
+  type InstrumentedRequest,
+  type RequestInstrument,
+} from '@obs/core';
+import type { CounterSeries } from './counter';
+import type { GaugeSeries } from './gauge';
+import { DEFAULT_BUCKETS, type Histogram, type HistogramSeries } from './histogram';
+import { checkMetricName } from './labels';
+import { rawFactories, type Metrics } from './metrics';
+import { optionsObject, received } from './options';
+
+/** What the framework adapters of the RED-metrics instrument decide (`httpMetrics()` for Hono). */
+export interface RequestMetricsOptions<N> {
+  metrics: Metrics;
+  /** Requests not measured (probe and scrape paths). */
+  skip: (request: InstrumentedRequest<N>) => boolean;
+  groupStatus?: boolean;
+  inFlight?: boolean;
+  sizes?: boolean;
+  buckets?: readonly number[];
+  extraLabels?: Record<string, (native: N) => string>;
+  names?: Partial<
+    Record<'requests' | 'duration' | 'inFlight' | 'requestSize' | 'responseSize', string>
+  >;
+}
+
+/** Route label of requests no route matched: one value for all of them. */
+export const UNMATCHED_ROUTE = '__unmatched__';
+
+const SIZE_BUCKETS = [100, 1000, 10_000, 100_000, 1_000_000, 10_000_000];
+/** Label combinations remembered for the fast path; the metrics' own guard bounds the series. */
+const MAX_BUNDLES = 10_000;
+
+interface Bundle {
+  requests: CounterSeries;
+  duration: HistogramSeries;
+  requestSize: HistogramSeries | undefined;
+  responseSize: HistogramSeries | undefined;
+}
+
+function readLabel<N>(read: (native: N) => string, native: N): string {
+  try {
+    const value: unknown = read(native); // JavaScript readers may return anything
+    // NUL separates label values in the series key.
+    return (typeof value === 'string' ? value : String(value)).replaceAll('\u0000', '');
+  } catch (err) {
+    reportInternalError(err, '@obs/metrics: httpMetrics extraLabels');
+    return '';
+  }
+}
+
+const NOTHING: RequestInstrument<never, never> = {
+  name: '@obs/metrics',
+  start: () => undefined,
+  end: () => undefined,
+};
+
+/**
+ * HTTP RED metrics for every request, framework-neutral (`httpMetrics()` and
+ * `httpMetricsInstrument()` from `@obs/metrics/hono` are it for Hono):
+ * `http_requests_total{method,route,status}`, `http_request_duration_seconds{method,route,status}`
+ * (with the sampled trace as exemplar, recorded inside the request's frame),
+ * `http_requests_in_flight{method}`, and request/response size histograms.
+ *
+ * @throws ObsConfigError naming `metrics`, `names.*` or `extraLabels.*`.
+ */
+export function requestMetrics<N>(options: RequestMetricsOptions<N>): RequestInstrument<N, string> {
+  const {
+    metrics,
+    groupStatus = false,
+    inFlight = true,
+    sizes = true,
+    names = {},
+  } = optionsObject(options, '{ metrics, … }');
+  const raw = rawFactories(metrics);
+  const { skip } = options;
+  // Checked here, not by the metric constructors, so that the error names `names.requests`; an
+  // empty name (an unset environment variable) would otherwise read as a missing metric `name`.
+  for (const [key, name] of Object.entries<unknown>(names)) {
+    if (name !== undefined) checkMetricName(name, `names.${key}`);
+  }
+  const extra = Object.entries(options.extraLabels ?? {});
+  for (const [name, read] of extra) {
+    if (typeof read !== 'function')
+      throw new ObsConfigError(`extraLabels.${name}`, `expected (c) => string, ${received(read)}`);
+  }
+  if (!raw.enabled) return NOTHING;
+  const labelNames = ['method', 'route', 'status', ...extra.map(([name]) => name)];
+  const requests = raw.counter({
+    name: names.requests ?? 'http_requests_total',
+    help: 'HTTP requests answered.',
+    labelNames,
+  });
+  const duration = raw.histogram({
+    name: names.duration ?? 'http_request_duration_seconds',
+    help: 'Time to answer HTTP requests, in seconds.',
+    labelNames,
+    buckets: options.buckets ?? DEFAULT_BUCKETS,
+  });
+  const inFlightGauge = inFlight
+    ? raw.gauge({
+        name: names.inFlight ?? 'http_requests_in_flight',
+        help: 'HTTP requests being answered.',
+        labelNames: ['method'],
+      })
+    : undefined;
+  const sizeHistogram = (name: string, help: string): Histogram | undefined =>
+    sizes
+      ? raw.histogram({
+          name,
+          help,
+          labelNames,
+          buckets: SIZE_BUCKETS,
+          exemplars: false,
+          window: false,
+        })
+      : undefined;
+  const requestSize = sizeHistogram(
+    names.requestSize ?? 'http_request_size_bytes',
+    'HTTP request body sizes, in bytes (from Content-Length).',
+  );
+  const responseSize = sizeHistogram(
+    names.responseSize ?? 'http_response_size_bytes',
+    'HTTP response body sizes, in bytes.',
+  );
+
+  const statusLabel = (status: number): string =>
+    groupStatus ? `${Math.floor(status / 100)}xx` : String(status);
+  // Every series a request touches, found by one lookup; remembered up to MAX_BUNDLES (the
+  // metrics' own guard bounds the series past that).
+  let remembered = 0;
+  const bundle = (values: string[]): Bundle => ({
+    requests: requests.series(...values),
+    duration: duration.series(...values),
+    requestSize: requestSize?.series(...values),
+    responseSize: responseSize?.series(...values),
+  });
+  const remember = <K>(map: Map<K, Bundle>, key: K, found: Bundle): Bundle => {
+    if (remembered < MAX_BUNDLES) {
+      map.set(key, found);
+      remembered++;
+    }
+    return found;
+  };
+  // method → route → status: the route template is the router's own string and the status a
+  // small integer, so no lookup builds or hashes a new string.
+  const byMethod = new Map<string, Map<string, Map<number, Bundle>>>();
+  const lookup = (method: string, route: string, status: number): Bundle => {
+    let byRoute = byMethod.get(method);
+    if (!byRoute) byMethod.set(method, (byRoute = new Map<string, Map<number, Bundle>>()));
+    let byStatus = byRoute.get(route);
+    if (!byStatus) byRoute.set(route, (byStatus = new Map<number, Bundle>()));
+    return (
+      byStatus.get(status) ??
+      remember(byStatus, status, bundle([method, route, statusLabel(status)]))
+    );
+  };
+  // With extra labels, one key of all the label values joined by NUL.
+  const byKey = new Map<string, Bundle>();
+  const lookupExtra = (method: string, route: string, status: number, native: N): Bundle => {
+    const values = [method, route, statusLabel(status)];
+    for (const [, read] of extra) values.push(readLabel(read, native));
+    const key = values.join('\u0000');
+    return byKey.get(key) ?? remember(byKey, key, bundle(values));
+  };
+  const inFlightSeries = new Map<string, GaugeSeries>();
+
+  return {
+    name: '@obs/metrics',
+    start(request) {
+      if (skip(request)) return undefined;
+      const method = httpMethodLabel(request.method);
+      if (inFlightGauge) {
+        let active = inFlightSeries.get(method);
+        if (!active) inFlightSeries.set(method, (active = inFlightGauge.series(method)));
+        active.value++;
+      }
+      return method;
+    },
+    end(method, request, outcome) {
+      if (inFlightGauge) inFlightSeries.get(method)!.value--;
+      const { status, threw } = outcome;
+      const route = outcome.route ?? UNMATCHED_ROUTE;
+      const found =
+        extra.length === 0
+          ? lookup(method, route, status)
+          : lookupExtra(method, route, status, request.native);
+      found.requests.value++;
+      duration.record(found.duration, outcome.seconds);
+      // GET and HEAD carry no body: skip the header read on the most common requests.
+      if (found.requestSize && method !== 'GET' && method !== 'HEAD') {
+        const size = contentLength(request.header('content-length'));
+        if (size !== undefined) requestSize!.record(found.requestSize, size);
+      }
+      if (found.responseSize && !threw) {
+        const size = outcome.responseSize();
+        if (size !== undefined) responseSize!.record(found.responseSize, size);
+      }
+    },
+  };
+}
