@@ -282,8 +282,8 @@ export const otelContextStore = {
 /**
  * Runs one request through `instruments` in one AsyncLocalStorage frame (for framework adapters,
  * not application code): a new @obs context from `init` (undefined: the enclosing one carries on),
- * every instrument's `start` in order, then `handle` (the rest of the framework's chain) in the
- * frame, which holds the @obs context and whatever OpenTelemetry context the instruments set (the
+ * every instrument's `start` in order, then in the frame every `enter`, then `handle` (the rest of
+ * the framework's chain), which holds the @obs context and whatever OpenTelemetry context the instruments set (the
  * request's span), then every `end` in reverse order, still in the frame, with one outcome read
  * by `outcome`. A frame is entered only when there is something new to hold.
  */
@@ -321,6 +321,16 @@ export function runRequest<N, R>(
     // Nothing to do at the end (skipped paths, a sampled-out trace): no wrapper, no extra promise.
     if (ends)
       run = async () => {
+        for (let i = 0; i < n; i++) {
+          const state = states[i];
+          const instrument = instruments[i]!;
+          if (state === undefined || !instrument.enter) continue;
+          try {
+            instrument.enter(state, request);
+          } catch (err) {
+            reportInternalError(err, `${instrument.name} (request enter)`);
+          }
+        }
         let threw = false;
         let thrown: unknown;
         try {
@@ -330,12 +340,25 @@ export function runRequest<N, R>(
           thrown = err;
           throw err;
         } finally {
-          let out: RequestOutcome | undefined;
+          const seconds = (performance.now() - started) / 1000;
+          let out: RequestOutcome;
+          try {
+            out = outcome(request, threw, thrown, seconds);
+          } catch (err) {
+            reportInternalError(err, 'request outcome');
+            out = {
+              status: 500,
+              route: undefined,
+              error: thrown,
+              threw,
+              seconds,
+              responseSize: () => undefined,
+            };
+          }
           for (let i = n - 1; i >= 0; i--) {
             const state = states[i];
             if (state === undefined) continue;
             try {
-              out ??= outcome(request, threw, thrown, (performance.now() - started) / 1000);
               instruments[i]!.end(state, request, out);
             } catch (err) {
               reportInternalError(err, `${instruments[i]!.name} (request end)`);

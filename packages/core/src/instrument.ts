@@ -74,6 +74,11 @@ export interface RequestInstrument<N = unknown, S = unknown> {
    */
   start(request: InstrumentedRequest<N>, start: RequestStart): S | undefined;
   /**
+   * Runs inside the request's frame (its context and active span), just before the handler, for
+   * what must see them (a `request started` log line). Only when `start` returned a state.
+   */
+  enter?(state: S, request: InstrumentedRequest<N>): void;
+  /**
    * Runs after the handler, inside the request's frame (its context and active span), in the
    * reverse order of `start`. A throw is reported, never passed to the request.
    */

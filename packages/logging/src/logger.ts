@@ -29,7 +29,8 @@ export interface Logger {
   /** The lowest level this logger writes (from `level`, or `levels` for its name). */
   readonly level: LevelName;
   /**
-   * A logger whose records all carry `bindings` (redacted once, here). A `logger` binding renames
+   * A logger whose records all carry `bindings` (copied and redacted once: objects here, strings
+   * and numbers when it first writes). A `logger` binding renames
    * the child, and its level follows `levels` for the new name.
    */
   child(bindings: LogFields): Logger;
@@ -190,6 +191,11 @@ class LoggerImpl implements Logger {
     return (this.safe = (redact && this.given ? redact(given) : given) as LogFields);
   }
 
+  /** Takes the copy of the bindings now. */
+  freeze(): void {
+    this.json = this.bindingsJson;
+  }
+
   private get bindingsJson(): string {
     return (this.json ??= this.given ? this.shared.fieldsJson(this.bindings) : '');
   }
@@ -274,7 +280,17 @@ class LoggerImpl implements Logger {
     const { logger, ...rest } = (bindings as LogFields | null) ?? {};
     const name = typeof logger === 'string' && logger !== '' ? logger : this.name;
     const merged = Object.assign({}, this.given && this.bindings, rest);
-    return new LoggerImpl(this.shared, name, merged, name === this.name ? this : undefined);
+    const child = new LoggerImpl(this.shared, name, merged, name === this.name ? this : undefined);
+    // Objects are copied (and redacted) now, as they are; strings and numbers cannot change, so a
+    // request's logger that never writes never pays for them.
+    for (const key in merged) {
+      const value = merged[key];
+      if (typeof value === 'object' && value !== null) {
+        child.freeze();
+        break;
+      }
+    }
+    return child;
   }
 
   isLevelEnabled(level: LevelName): boolean {

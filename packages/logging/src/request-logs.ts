@@ -56,10 +56,13 @@ export function requestLogs<N>(options: RequestLogOptions<N>): RequestInstrument
       const requestId = start.context?.requestId;
       const log = requestId === undefined ? logger : logger.child({ request_id: requestId });
       expose?.(request.native, log);
-      if (skip(request)) return undefined;
-      if (logStart) log.debug('request started', { method: request.method, path: request.path });
-      return log;
+      return skip(request) ? undefined : log;
     },
+    // In the request's frame, so the line carries its trace ids like every other line.
+    enter: logStart
+      ? (log, request) =>
+          log.debug('request started', { method: request.method, path: request.path })
+      : undefined,
     end(log, request, outcome) {
       const fields = requestFields(request, outcome, headers);
       const { status, error } = outcome;

@@ -124,7 +124,12 @@ export function serverSpans<N>(options: ServerSpanOptions<N>): RequestInstrument
       const method = httpMethodLabel(request.method);
       const name = method === '_OTHER' ? 'HTTP' : method;
       const span = activeTracer().startSpan(name, { kind: SpanKind.SERVER }, parent);
-      if (span.isRecording()) requestAttributes(span, request, start);
+      try {
+        if (span.isRecording()) requestAttributes(span, request, start);
+      } catch (err) {
+        // The span still ends with the request: a bad header must not leak it.
+        reportInternalError(err, '@obs/tracing: request attributes');
+      }
       start.otel = parent;
       return started(request, start, span, true, name);
     },

@@ -57,14 +57,38 @@ export function pathMatcher(
  */
 let lightweightCache: symbol | undefined;
 
-export function responseBodySize(res: Response): number | undefined {
+/** `[status, body, headers]` of a lightweight @hono/node-server response, else undefined. */
+function lightweightParts(res: Response): unknown[] | undefined {
   lightweightCache ??= Object.getOwnPropertySymbols(res).find((s) => s.description === 'cache');
   const cache = lightweightCache && (res as unknown as Record<symbol, unknown>)[lightweightCache];
-  if (Array.isArray(cache)) {
+  return Array.isArray(cache) ? cache : undefined;
+}
+
+export function responseBodySize(res: Response): number | undefined {
+  const cache = lightweightParts(res);
+  if (cache) {
     const body: unknown = cache[1];
     if (typeof body === 'string') return Buffer.byteLength(body);
     if (body instanceof Uint8Array) return body.byteLength;
     return undefined;
   }
   return contentLength(res.headers.get('content-length'));
+}
+
+/**
+ * The response's own value of header `name` (lower-case), read without building the Headers of a
+ * lightweight @hono/node-server response; undefined when it has none.
+ */
+export function responseHeader(res: Response, name: string): string | undefined {
+  const cache = lightweightParts(res);
+  if (!cache) return res.headers.get(name) ?? undefined;
+  const headers: unknown = cache[2];
+  if (headers instanceof Headers) return headers.get(name) ?? undefined;
+  if (typeof headers !== 'object' || headers === null) return undefined;
+  const entries: Iterable<unknown> = Array.isArray(headers) ? headers : Object.entries(headers);
+  for (const entry of entries) {
+    const [key, value] = entry as [string, unknown];
+    if (key.toLowerCase() === name) return String(value);
+  }
+  return undefined;
 }

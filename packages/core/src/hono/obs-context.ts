@@ -38,25 +38,6 @@ export interface ObsContextOptions {
 const MAX_USER_AGENT = 512;
 
 /**
- * Makes sure the response that actually leaves carries the id, error responses included, where
- * it is Hono's response that leaves (not under @hono/node-server, where Node's carries it).
- */
-function echoRequestId(c: Context, headerName: string, requestId: string): void {
-  if (c.res.headers.get(headerName) === requestId) return;
-  try {
-    c.res.headers.set(headerName, requestId);
-  } catch {
-    // Immutable headers (a response passed through from fetch): copy it, then set.
-    try {
-      c.res = new Response(c.res.body, c.res);
-      c.res.headers.set(headerName, requestId);
-    } catch (err) {
-      reportInternalError(err, '@obs/core: obsContext (echoing the request id)');
-    }
-  }
-}
-
-/**
  * Opens the @obs context for each request: a request id (the inbound `X-Request-ID` when
  * well-formed, otherwise a new UUID), correlation id, client address and user agent. Every log
  * line, span, metric exemplar and error event of the request picks them up. Sets
@@ -94,7 +75,13 @@ export function obsContext(
   if (getConnInfo !== undefined && typeof getConnInfo !== 'function') {
     throw new ObsConfigError('getConnInfo', 'expected a function');
   }
-  const list = checkInstruments('instruments', instruments);
+  // First, so that its end runs last: the id is on whatever response the app ended up with.
+  const echo: RequestInstrument<Context, string> = {
+    name: '@obs/core: obsContext',
+    start: (_request, start) => start.context?.requestId,
+    end: (requestId, request) => request.setResponseHeader(headerName, requestId),
+  };
+  const instrumentsWithEcho = [echo, ...checkInstruments('instruments', instruments)];
   const headerKey = headerName.toLowerCase();
   const resolveClientIp = clientIpResolver(trustProxy);
   // Header reads cost ~0.5 µs each; skip the one nobody is allowed to use.
@@ -124,13 +111,6 @@ export function obsContext(
 
     c.set('requestId', requestId);
     request.setResponseHeader(headerName, requestId);
-    // Under @hono/node-server the id is on Node's response, whichever response the app builds.
-    const handle = request.nodeResponse
-      ? next
-      : async () => {
-          await next();
-          echoRequestId(c, headerName, requestId);
-        };
-    return runRequest(request, ctx, list, handle, honoOutcome);
+    return runRequest(request, ctx, instrumentsWithEcho, next, honoOutcome);
   };
 }

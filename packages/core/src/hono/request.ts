@@ -3,7 +3,8 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { runRequest } from '../context';
 import { ObsConfigError } from '../errors';
 import type { InstrumentedRequest, RequestInstrument, RequestOutcome } from '../instrument';
-import { responseBodySize } from './helpers';
+import { reportInternalError } from '../internal-errors';
+import { responseBodySize, responseHeader } from './helpers';
 import { routeTemplate } from './route';
 
 /** What runtimes put in `c.env`: @hono/node-server its request and response. */
@@ -62,7 +63,7 @@ export class HonoRequest implements InstrumentedRequest<Context> {
   header(name: string): string | undefined {
     const { incoming } = this;
     if (!incoming) return this.native.req.header(name);
-    const value = incoming.headers[name];
+    const value = incoming.headers[name.toLowerCase()];
     return Array.isArray(value) ? value.join(',') : value;
   }
 
@@ -70,15 +71,47 @@ export class HonoRequest implements InstrumentedRequest<Context> {
     const { incoming } = this;
     if (!incoming) return this.native.req.header();
     const out: Record<string, string> = {};
-    for (const [name, value] of Object.entries(incoming.headers))
-      if (value !== undefined) out[name] = Array.isArray(value) ? value.join(',') : value;
+    for (const [name, value] of Object.entries(incoming.headers)) {
+      // HTTP/2 pseudo-headers (`:path` holds the raw query) are not headers.
+      if (value !== undefined && !name.startsWith(':'))
+        out[name] = Array.isArray(value) ? value.join(',') : value;
+    }
     return out;
   }
 
+  /**
+   * Under @hono/node-server, on Node's response, which the app's response is merged into when it
+   * is written; after the handler, also on the app's response when that sets the header itself
+   * (its value would win). Elsewhere on Hono's response, copied when its headers are immutable.
+   */
   setResponseHeader(name: string, value: string): void {
-    const { outgoing } = this;
-    if (outgoing && !outgoing.headersSent) outgoing.setHeader(name, value);
-    else this.native.header(name, value);
+    const { outgoing, native: c } = this;
+    if (outgoing && !outgoing.headersSent) {
+      outgoing.setHeader(name, value);
+      if (!c.finalized) return;
+      const own = responseHeader(c.res, name.toLowerCase());
+      if (own === undefined || own === value) return;
+    } else if (!c.finalized) {
+      c.header(name, value);
+      return;
+    }
+    setOnResponse(c, name, value);
+  }
+}
+
+/** Sets a header on the response Hono answers with, a copy when its headers are immutable. */
+function setOnResponse(c: Context, name: string, value: string): void {
+  if (c.res.headers.get(name) === value) return;
+  try {
+    c.res.headers.set(name, value);
+  } catch {
+    // Immutable headers (a response passed through from fetch): copy it, then set.
+    try {
+      c.res = new Response(c.res.body, c.res);
+      c.res.headers.set(name, value);
+    } catch (err) {
+      reportInternalError(err, `@obs/core: setting the ${name} response header`);
+    }
   }
 }
 
@@ -110,7 +143,7 @@ export function checkInstruments(
     !Array.isArray(instruments) ||
     !instruments.every(
       (i: Partial<RequestInstrument> | null) =>
-        typeof i?.start === 'function' && typeof i.end === 'function',
+        typeof i?.name === 'string' && typeof i.start === 'function' && typeof i.end === 'function',
     )
   )
     throw new ObsConfigError(option, 'expected request instruments ({ name, start, end })');

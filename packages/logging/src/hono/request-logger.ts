@@ -70,5 +70,5 @@ export function requestLoggerInstrument(options: RequestLoggerOptions): RequestI
     logStart,
     headers,
     expose: (c, log) => c.set('logger', log),
-  }) as RequestInstrument<Context>;
+  });
 }

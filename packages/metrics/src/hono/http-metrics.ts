@@ -70,5 +70,5 @@ export function httpMetricsInstrument(options: HttpMetricsOptions): RequestInstr
   return requestMetrics<Context>({
     ...rest,
     skip: (request) => skip(request.native),
-  }) as RequestInstrument<Context>;
+  });
 }

@@ -58,5 +58,5 @@ export function tracingInstrument(
     responseHeader,
     attributes,
     expose: (c, span) => c.set('span', span),
-  }) as RequestInstrument<Context>;
+  });
 }
