@@ -251,6 +251,9 @@ describe('HonoRequest under @hono/node-server', () => {
     const { serve } = await import('@hono/node-server');
     const app = appWith([headerSetter, probe]);
     app.get('/own', () => new Response('x', { headers: { 'x-own': '1' } }));
+    // Responses that carry an id of their own: an upstream's, passed through, and a c.json one.
+    app.get('/upstream', () => new Response('x', { headers: { 'X-Request-ID': 'upstream-id' } }));
+    app.get('/json-id', (c) => c.json({}, 200, { 'X-Request-ID': 'handler-id' }));
     const listening = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
     server = listening;
     await new Promise<void>((resolve) => listening.once('listening', () => resolve()));
@@ -291,4 +294,13 @@ describe('HonoRequest under @hono/node-server', () => {
     expect(res.headers.get('x-request-id')).toBe(`id-${status}`);
     if (path === '/own') expect(res.headers.get('x-own')).toBe('1');
   });
+
+  it.each(['/upstream', '/json-id'])(
+    'answers with the request id even when the response (%s) sets one itself',
+    async (path) => {
+      const res = await fetch(`${base}${path}`, { headers: { 'x-request-id': 'ours-1' } });
+      await res.text();
+      expect(res.headers.get('x-request-id')).toBe('ours-1');
+    },
+  );
 });
