@@ -15,14 +15,28 @@ import { optionsObject, received } from './options';
 
 /** What the framework adapters of the RED-metrics instrument decide (`httpMetrics()` for Hono). */
 export interface RequestMetricsOptions<N> {
+  /** The metrics object from `createMetrics()`. */
   metrics: Metrics;
   /** Requests not measured (probe and scrape paths). */
   skip: (request: InstrumentedRequest<N>) => boolean;
+  /** Report `status` as its class (`2xx`, `4xx`) instead of the code. @default false */
   groupStatus?: boolean;
+  /** `http_requests_in_flight{method}`. @default true */
   inFlight?: boolean;
+  /**
+   * `http_request_size_bytes` (from `Content-Length`) and `http_response_size_bytes` (the body's
+   * size under @hono/node-server, else its `Content-Length`). @default true
+   */
   sizes?: boolean;
+  /** Duration buckets in seconds. @default 0.005 … 10 */
   buckets?: readonly number[];
+  /**
+   * More labels on the request counter and histograms, each read from the request after the
+   * handler ran, e.g. `{ tenant_tier: (c) => c.var.tier ?? 'none' }`. Mind the cardinality: the
+   * guard caps each metric's series, but a label with many values fills the cap fast.
+   */
   extraLabels?: Record<string, (native: N) => string>;
+  /** Other metric names, for services that already publish under the seeds' custom names. */
   names?: Partial<
     Record<'requests' | 'duration' | 'inFlight' | 'requestSize' | 'responseSize', string>
   >;

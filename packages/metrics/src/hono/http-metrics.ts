@@ -1,36 +1,12 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { OTHER_HTTP_METHOD, type RequestInstrument } from '@obs/core';
 import { OPERATIONAL_PATHS, pathMatcher, requestMiddleware, type PathList } from '@obs/core/hono';
-import type { Metrics } from '../metrics';
 import { optionsObject } from '../options';
-import { requestMetrics, UNMATCHED_ROUTE } from '../request-metrics';
+import { requestMetrics, UNMATCHED_ROUTE, type RequestMetricsOptions } from '../request-metrics';
 
-export interface HttpMetricsOptions {
-  /** The metrics object from `createMetrics()`. */
-  metrics: Metrics;
+export interface HttpMetricsOptions extends Omit<RequestMetricsOptions<Context>, 'skip'> {
   /** Paths not measured: exact, prefixes ending in `*`, or a predicate. @default ['/metrics', '/health*', '/ready', '/live'] */
   exclude?: PathList;
-  /** Report `status` as its class (`2xx`, `4xx`) instead of the code. @default false */
-  groupStatus?: boolean;
-  /** `http_requests_in_flight{method}`. @default true */
-  inFlight?: boolean;
-  /**
-   * `http_request_size_bytes` (from `Content-Length`) and `http_response_size_bytes` (the body's
-   * size under @hono/node-server, else its `Content-Length`). @default true
-   */
-  sizes?: boolean;
-  /** Duration buckets in seconds. @default 0.005 … 10 */
-  buckets?: readonly number[];
-  /**
-   * More labels on the request counter and histograms, each read from the request after the
-   * handler ran, e.g. `{ tenant_tier: (c) => c.var.tier ?? 'none' }`. Mind the cardinality: the
-   * guard caps each metric's series, but a label with many values fills the cap fast.
-   */
-  extraLabels?: Record<string, (c: Context) => string>;
-  /** Other metric names, for services that already publish under the seeds' custom names. */
-  names?: Partial<
-    Record<'requests' | 'duration' | 'inFlight' | 'requestSize' | 'responseSize', string>
-  >;
 }
 
 export { UNMATCHED_ROUTE };
