@@ -115,23 +115,44 @@ function setOnResponse(c: Context, name: string, value: string): void {
   }
 }
 
-/** How a Hono request ended: an error Hono did not answer is a 500 with no response. */
+/**
+ * How a Hono request ended: an error Hono did not answer is a 500 with no response. The route and
+ * the body size are read when an instrument asks (the request id's echo needs neither).
+ */
+class HonoOutcome implements RequestOutcome {
+  readonly status: number;
+  readonly error: unknown;
+  private readonly answered: boolean;
+  private matched: string | undefined | null = null;
+
+  constructor(
+    private readonly c: Context,
+    readonly threw: boolean,
+    thrown: unknown,
+    readonly seconds: number,
+  ) {
+    this.answered = !threw && c.finalized;
+    this.status = this.answered ? c.res.status : 500;
+    this.error = c.error ?? thrown;
+  }
+
+  get route(): string | undefined {
+    if (this.matched === null) this.matched = routeTemplate(this.c);
+    return this.matched;
+  }
+
+  responseSize(): number | undefined {
+    return this.answered ? responseBodySize(this.c.res) : undefined;
+  }
+}
+
 export function honoOutcome(
   request: InstrumentedRequest<Context>,
   threw: boolean,
   thrown: unknown,
   seconds: number,
 ): RequestOutcome {
-  const c = request.native;
-  const answered = !threw && c.finalized;
-  return {
-    status: answered ? c.res.status : 500,
-    route: routeTemplate(c),
-    error: c.error ?? thrown,
-    threw,
-    seconds,
-    responseSize: () => (answered ? responseBodySize(c.res) : undefined),
-  };
+  return new HonoOutcome(request.native, threw, thrown, seconds);
 }
 
 /** @throws ObsConfigError naming `option` unless every element is a request instrument. */
