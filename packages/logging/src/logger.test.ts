@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
-import { runWithContext } from '@obs/core';
+import { createRedactor, runWithContext } from '@obs/core';
 import { createLogger, memoryDestination, type LoggerOptions } from './index';
 
 function setup(options: LoggerOptions = {}) {
@@ -188,6 +188,49 @@ describe('redaction', () => {
     const { logger, last } = setup();
     logger.child({ api_key: 'k-123' }).info('x');
     expect(last()).toMatchObject({ api_key: '[REDACTED]' });
+  });
+
+  it('leaves flat records of strings, numbers and booleans exactly as core’s redactor does', () => {
+    // Differential: 300 generated records, the oracle is createRedactor with the same policy.
+    const paths = ['**.ssn', 'card*'];
+    const { logger, records } = setup({ redact: { paths, censor: '***' } });
+    const oracle = createRedactor({ paths, censor: '***' });
+    const keys = [
+      'route',
+      'status',
+      'password',
+      'api_key',
+      'max_tokens',
+      'token_count',
+      'ssn',
+      'card_number',
+      'cardinality',
+      'authorization',
+      'user_id',
+      'secret',
+      'access_token',
+      'ok',
+    ];
+    let seed = 17;
+    const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648);
+    const values = [
+      () => `v${next() % 100}`,
+      () => next() % 1000,
+      () => next() % 2 === 0,
+      () => undefined,
+    ];
+    const expected: Record<string, unknown>[] = [];
+    for (let i = 0; i < 300; i++) {
+      const fields: Record<string, unknown> = {};
+      for (let k = 0; k < 1 + (next() % 6); k++)
+        fields[keys[next() % keys.length]!] = values[next() % 4]!();
+      logger.info('generated', fields);
+      expected.push(JSON.parse(JSON.stringify(oracle(fields))) as Record<string, unknown>);
+    }
+    const written = records().map((r) =>
+      Object.fromEntries(Object.entries(r).filter(([key]) => keys.includes(key))),
+    );
+    expect(written).toEqual(expected);
   });
 
   it('takes extra paths and a censor, or can be turned off', () => {

@@ -3,7 +3,7 @@
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference
 /// <reference path="./on-exit-leak-free.d.ts" />
 import { register, unregister } from 'on-exit-leak-free';
-import { contextFields, reportInternalError } from '@obs/core';
+import { contextFields, reportInternalError, type Redactor } from '@obs/core';
 import { callerAt } from './caller';
 import { Gate, type Suppressed } from './gate';
 import type { LogDestination } from './destinations/destination';
@@ -63,6 +63,8 @@ const RECORD_KEYS = new Set([
 const CALLER_KEYS = ['module', 'function', 'line'];
 
 const noop: LogMethod = () => undefined;
+/** Field names whose redaction decision is remembered (names repeat from record to record). */
+const MAX_KEPT_KEYS = 4096;
 
 /** What a logger and all its children share. */
 class Shared {
@@ -114,7 +116,41 @@ class Shared {
   /** `,"key":value` for each field, redacted, with record keys renamed. */
   fieldsJson(fields: LogFields): string {
     const { redact } = this.options;
-    return fieldsJson(redact ? (redact(fields) as LogFields) : fields, this.reserved, this.options);
+    const safe = !redact || this.keptAsIs(fields, redact) ? fields : (redact(fields) as LogFields);
+    return fieldsJson(safe, this.reserved, this.options);
+  }
+
+  /** Per top-level key: whether the redactor keeps a string, number or boolean under it. */
+  private readonly keeps = new Map<string, boolean>();
+
+  /**
+   * Whether the redactor would return `fields` unchanged, known without its walk and copy: a plain
+   * object of strings, numbers, booleans (and absent values) under keys it keeps. Core's redactor
+   * decides a non-object value by its key alone (the paths and the censor string), so each key is
+   * asked once, with a probe.
+   */
+  private keptAsIs(fields: LogFields, redact: Redactor): boolean {
+    if (Object.getPrototypeOf(fields) !== Object.prototype) return false;
+    for (const key in fields) {
+      let value: unknown;
+      try {
+        value = fields[key];
+      } catch {
+        return false; // a getter that throws: the redactor marks it
+      }
+      if (value === undefined) continue;
+      if (typeof value === 'object' || typeof value === 'function') return false;
+      let keep = this.keeps.get(key);
+      if (keep === undefined) {
+        const probe: Record<string, unknown> = {};
+        Object.defineProperty(probe, key, { value: true, enumerable: true });
+        keep = (redact(probe) as Record<string, unknown>)[key] === true;
+        if (this.keeps.size >= MAX_KEPT_KEYS) this.keeps.clear();
+        this.keeps.set(key, keep);
+      }
+      if (!keep) return false;
+    }
+    return true;
   }
 
   write(level: LevelName, time: number, line: string): void {
@@ -133,6 +169,12 @@ class Shared {
     for (const destination of this.options.destinations) unregister(destination);
     await Promise.all(this.options.destinations.map((d) => d.close()));
   }
+}
+
+/** Whether `fields` has a key of `bindings`. */
+function overlaps(fields: LogFields, bindings: LogFields): boolean {
+  for (const key in fields) if (key in bindings) return true;
+  return false;
 }
 
 function flushOnExit(destination: LogDestination): void {
@@ -264,7 +306,7 @@ class LoggerImpl implements Logger {
 
       if (!fields) {
         line += this.bindingsJson;
-      } else if (this.bindingsJson !== '' && Object.keys(fields).some((k) => k in this.bindings)) {
+      } else if (this.bindingsJson !== '' && overlaps(fields, this.bindings)) {
         // A field overrides a binding of the same name: one key, the call's value.
         line += shared.fieldsJson(Object.assign({}, this.bindings, fields));
       } else {
