@@ -115,9 +115,18 @@ class Shared {
 
   /** `,"key":value` for each field, redacted, with record keys renamed. */
   fieldsJson(fields: LogFields): string {
-    const { redact } = this.options;
-    const safe = !redact || this.keptAsIs(fields, redact) ? fields : (redact(fields) as LogFields);
+    return this.safeJson(this.redacted(fields));
+  }
+
+  /** `,"key":value` for each field of fields already redacted. */
+  safeJson(safe: LogFields): string {
     return fieldsJson(safe, this.reserved, this.options);
+  }
+
+  /** `fields` as the redaction policy leaves them: themselves when it would change nothing. */
+  redacted(fields: LogFields): LogFields {
+    const { redact } = this.options;
+    return !redact || this.keptAsIs(fields, redact) ? fields : (redact(fields) as LogFields);
   }
 
   /** Per top-level key: whether the redactor keeps a string, number or boolean under it. */
@@ -171,12 +180,6 @@ class Shared {
   }
 }
 
-/** Whether `fields` has a key of `bindings`. */
-function overlaps(fields: LogFields, bindings: LogFields): boolean {
-  for (const key in fields) if (key in bindings) return true;
-  return false;
-}
-
 function flushOnExit(destination: LogDestination): void {
   try {
     destination.flushSync?.();
@@ -201,6 +204,7 @@ class LoggerImpl implements Logger {
   /** The bindings, redacted, and their JSON: made when a record first needs them. */
   private safe: LogFields | undefined;
   private json: string | undefined;
+  private keys: readonly string[] | undefined;
 
   constructor(
     private readonly shared: Shared,
@@ -227,10 +231,12 @@ class LoggerImpl implements Logger {
 
   /** The bindings, redacted by the logger's policy (a request's logger often writes nothing). */
   private get bindings(): LogFields {
-    if (this.safe) return this.safe;
-    const { redact } = this.shared.options;
-    const given = this.given ?? {};
-    return (this.safe = (redact && this.given ? redact(given) : given) as LogFields);
+    return (this.safe ??= this.given ? this.shared.redacted(this.given) : {});
+  }
+
+  /** The bindings' names, for the records whose fields may override one. */
+  private get bindingKeys(): readonly string[] {
+    return (this.keys ??= Object.keys(this.bindings));
   }
 
   /** Takes the copy of the bindings now. */
@@ -239,7 +245,7 @@ class LoggerImpl implements Logger {
   }
 
   private get bindingsJson(): string {
-    return (this.json ??= this.given ? this.shared.fieldsJson(this.bindings) : '');
+    return (this.json ??= this.given ? this.shared.safeJson(this.bindings) : '');
   }
 
   private method(level: LevelName): LogMethod {
@@ -306,7 +312,7 @@ class LoggerImpl implements Logger {
 
       if (!fields) {
         line += this.bindingsJson;
-      } else if (this.bindingsJson !== '' && overlaps(fields, this.bindings)) {
+      } else if (this.bindingsJson !== '' && this.bindingKeys.some((key) => key in fields)) {
         // A field overrides a binding of the same name: one key, the call's value.
         line += shared.fieldsJson(Object.assign({}, this.bindings, fields));
       } else {

@@ -46,12 +46,22 @@ const getter: TextMapGetter<InstrumentedRequest> = {
   keys: (request) => Object.keys(request.headers()),
 };
 
+/** A service answers under a few host names: each is split once. */
+const hosts = new Map<string, readonly [string, number]>();
+const MAX_HOSTS = 256;
+
 /** `host[:port]` → [address, port]; IPv6 literals keep their brackets off. */
-function splitHost(host: string, scheme: string): [string, number] {
+function splitHost(host: string, scheme: string): readonly [string, number] {
+  const key = `${scheme} ${host}`;
+  let found = hosts.get(key);
+  if (found) return found;
   const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host);
   const address = (match?.[1] ?? host).replace(/^\[|\]$/g, '');
   const port = match?.[2] ? Number(match[2]) : scheme === 'https' ? 443 : 80;
-  return [address, port];
+  found = [address, port];
+  if (hosts.size >= MAX_HOSTS) hosts.clear();
+  hosts.set(key, found);
+  return found;
 }
 
 /** The stable HTTP server attributes known before the handler runs. */
