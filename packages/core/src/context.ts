@@ -282,10 +282,10 @@ export const otelContextStore = {
 /**
  * Runs one request through `instruments` in one AsyncLocalStorage frame (for framework adapters,
  * not application code): a new @obs context from `init` (undefined: the enclosing one carries on),
- * every instrument's `start` in order, then in the frame every `enter`, then `handle` (the rest of
- * the framework's chain), which holds the @obs context and whatever OpenTelemetry context the instruments set (the
- * request's span), then every `end` in reverse order, still in the frame, with one outcome read
- * by `outcome`. A frame is entered only when there is something new to hold.
+ * every instrument's `start` in order, then, in a frame holding the @obs context and whatever
+ * OpenTelemetry context the instruments set (the request's span), every `enter`, `handle` (the
+ * rest of the framework's chain) and every `end` in reverse order, with one outcome read by
+ * `outcome`. A frame is entered only when there is something new to hold.
  */
 export function runRequest<N, R>(
   request: InstrumentedRequest<N>,
