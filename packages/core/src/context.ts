@@ -279,6 +279,108 @@ export const otelContextStore = {
   },
 };
 
+/** How an adapter reads a request's outcome after the handler. */
+type OutcomeReader<N> = (
+  request: InstrumentedRequest<N>,
+  threw: boolean,
+  thrown: unknown,
+  seconds: number,
+) => RequestOutcome;
+
+/**
+ * `start` as instruments see it: the OpenTelemetry context is only looked up when one asks, and a
+ * replacement is noted, so that a request nobody traces enters no frame for it.
+ */
+class RequestStartImpl implements RequestStart {
+  private current: OtelContext | undefined;
+  changed = false;
+
+  constructor(
+    readonly context: ObsContext | undefined,
+    private readonly parent: OtelContext | undefined,
+    readonly shared: boolean,
+  ) {}
+
+  get otel(): OtelContext {
+    // With another ContextManager registered, the OpenTelemetry context lives in its store.
+    return (this.current ??= this.shared ? (this.parent ?? ROOT_CONTEXT) : otelContext.active());
+  }
+
+  set otel(ctx: OtelContext) {
+    this.current = ctx;
+    this.changed = true;
+  }
+}
+
+/** One request's instruments and their states, from `start` to `end` (no closure per request). */
+class InstrumentedRun<N, R> {
+  constructor(
+    private readonly request: InstrumentedRequest<N>,
+    private readonly instruments: readonly RequestInstrument<N>[],
+    private readonly states: unknown[],
+    private readonly handle: () => Promise<R>,
+    private readonly outcome: OutcomeReader<N>,
+    private readonly started: number,
+  ) {}
+
+  async run(): Promise<R> {
+    const { request, instruments, states } = this;
+    for (let i = 0; i < instruments.length; i++) {
+      const state = states[i];
+      const instrument = instruments[i]!;
+      if (state === undefined || !instrument.enter) continue;
+      try {
+        instrument.enter(state, request);
+      } catch (err) {
+        reportInternalError(err, `${instrument.name} (request enter)`);
+      }
+    }
+    let threw = false;
+    let thrown: unknown;
+    try {
+      return await this.handle();
+    } catch (err) {
+      threw = true;
+      thrown = err;
+      throw err;
+    } finally {
+      this.end(threw, thrown);
+    }
+  }
+
+  private end(threw: boolean, thrown: unknown): void {
+    const { request, instruments, states } = this;
+    const seconds = (performance.now() - this.started) / 1000;
+    let out: RequestOutcome;
+    try {
+      out = this.outcome(request, threw, thrown, seconds);
+    } catch (err) {
+      reportInternalError(err, 'request outcome');
+      out = {
+        status: 500,
+        route: undefined,
+        error: thrown,
+        threw,
+        seconds,
+        responseSize: () => undefined,
+      };
+    }
+    for (let i = instruments.length - 1; i >= 0; i--) {
+      const state = states[i];
+      if (state === undefined) continue;
+      try {
+        instruments[i]!.end(state, request, out);
+      } catch (err) {
+        reportInternalError(err, `${instruments[i]!.name} (request end)`);
+      }
+    }
+  }
+}
+
+function runInstrumented<N, R>(run: InstrumentedRun<N, R>): Promise<R> {
+  return run.run();
+}
+
 /**
  * Runs one request through `instruments` in one AsyncLocalStorage frame (for framework adapters,
  * not application code): a new @obs context from `init` (undefined: the enclosing one carries on),
@@ -292,84 +394,34 @@ export function runRequest<N, R>(
   init: ObsContextInit | undefined,
   instruments: readonly RequestInstrument<N>[],
   handle: () => Promise<R>,
-  outcome: (
-    request: InstrumentedRequest<N>,
-    threw: boolean,
-    thrown: unknown,
-    seconds: number,
-  ) => RequestOutcome,
+  outcome: OutcomeReader<N>,
 ): Promise<R> {
   const parent = storage.getStore();
   const shared = sharesStore();
   const box = init ? { current: build(init) } : boxOf(parent);
-  // With another ContextManager registered, the OpenTelemetry context lives in its store.
-  const base = shared ? (parent ?? ROOT_CONTEXT) : otelContext.active();
   const started = performance.now();
+  const start = new RequestStartImpl(box?.current, parent, shared);
   const n = instruments.length;
-  let run = handle;
-  const start: RequestStart = { context: box?.current, otel: base };
-  if (n > 0) {
-    const states = new Array<unknown>(n);
-    let ends = false;
-    for (let i = 0; i < n; i++) {
-      try {
-        ends = (states[i] = instruments[i]!.start(request, start)) !== undefined || ends;
-      } catch (err) {
-        reportInternalError(err, `${instruments[i]!.name} (request start)`);
-      }
+  const states = new Array<unknown>(n);
+  let ends = false;
+  for (let i = 0; i < n; i++) {
+    try {
+      ends = (states[i] = instruments[i]!.start(request, start)) !== undefined || ends;
+    } catch (err) {
+      reportInternalError(err, `${instruments[i]!.name} (request start)`);
     }
-    // Nothing to do at the end (skipped paths, a sampled-out trace): no wrapper, no extra promise.
-    if (ends)
-      run = async () => {
-        for (let i = 0; i < n; i++) {
-          const state = states[i];
-          const instrument = instruments[i]!;
-          if (state === undefined || !instrument.enter) continue;
-          try {
-            instrument.enter(state, request);
-          } catch (err) {
-            reportInternalError(err, `${instrument.name} (request enter)`);
-          }
-        }
-        let threw = false;
-        let thrown: unknown;
-        try {
-          return await handle();
-        } catch (err) {
-          threw = true;
-          thrown = err;
-          throw err;
-        } finally {
-          const seconds = (performance.now() - started) / 1000;
-          let out: RequestOutcome;
-          try {
-            out = outcome(request, threw, thrown, seconds);
-          } catch (err) {
-            reportInternalError(err, 'request outcome');
-            out = {
-              status: 500,
-              route: undefined,
-              error: thrown,
-              threw,
-              seconds,
-              responseSize: () => undefined,
-            };
-          }
-          for (let i = n - 1; i >= 0; i--) {
-            const state = states[i];
-            if (state === undefined) continue;
-            try {
-              instruments[i]!.end(state, request, out);
-            } catch (err) {
-              reportInternalError(err, `${instruments[i]!.name} (request end)`);
-            }
-          }
-        }
-      };
+  }
+  // Nothing to do at the end (skipped paths, a sampled-out trace): no wrapper, no extra promise.
+  const run = ends
+    ? new InstrumentedRun(request, instruments, states, handle, outcome, started)
+    : undefined;
+  const fn: (r: InstrumentedRun<N, R>) => Promise<R> = run ? runInstrumented : handle;
+  if (!start.changed) {
+    if (!init) return fn(run!);
+    return storage.run(framed(box!, parent), fn, run!);
   }
   const { otel } = start;
-  if (!init && otel === base) return run();
-  if (shared) return storage.run(box && boxOf(otel) !== box ? framed(box, otel) : otel, run);
-  const inner = otel === base ? run : () => otelContext.with(otel, run);
-  return box && init ? storage.run(framed(box, parent), inner) : inner();
+  if (shared) return storage.run(box && boxOf(otel) !== box ? framed(box, otel) : otel, fn, run!);
+  if (!init) return otelContext.with(otel, fn, undefined, run!);
+  return storage.run(framed(box!, parent), () => otelContext.with(otel, fn, undefined, run!));
 }

@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { GetConnInfo } from 'hono/conninfo';
-import { runRequest, type ObsContextInit } from '../context';
+import { runRequest, runWithContext, type ObsContextInit } from '../context';
 import type { RequestInstrument } from '../instrument';
 import { ObsConfigError } from '../errors';
 import { reportInternalError } from '../internal-errors';
@@ -36,6 +36,18 @@ export interface ObsContextOptions {
 }
 
 const MAX_USER_AGENT = 512;
+
+/** obsContext() without instruments: the frame and the id's echo, with nothing to run around. */
+async function contextOnly(
+  request: HonoRequest,
+  ctx: ObsContextInit,
+  next: () => Promise<void>,
+  headerName: string,
+  requestId: string,
+): Promise<void> {
+  await runWithContext(ctx, next);
+  request.setResponseHeader(headerName, requestId);
+}
 
 /**
  * Opens the @obs context for each request: a request id (the inbound `X-Request-ID` when
@@ -82,6 +94,7 @@ export function obsContext(
     end: (requestId, request) => request.setResponseHeader(headerName, requestId),
   };
   const instrumentsWithEcho = [echo, ...checkInstruments('instruments', instruments)];
+  const instrumented = instrumentsWithEcho.length > 1;
   const headerKey = headerName.toLowerCase();
   const resolveClientIp = clientIpResolver(trustProxy);
   // Header reads cost ~0.5 µs each; skip the one nobody is allowed to use.
@@ -111,6 +124,7 @@ export function obsContext(
 
     c.set('requestId', requestId);
     request.setResponseHeader(headerName, requestId);
+    if (!instrumented) return contextOnly(request, ctx, next, headerName, requestId);
     return runRequest(request, ctx, instrumentsWithEcho, next, honoOutcome);
   };
 }
