@@ -1,6 +1,6 @@
 import type { Registry, RegistryContentType } from 'prom-client';
 import { reportInternalError } from '@obs/core';
-import { Counter } from './counter';
+import { Counter, type CounterSeries } from './counter';
 import { Gauge } from './gauge';
 import { Histogram, type Exemplar } from './histogram';
 import { escapeLabelValue } from './labels';
@@ -134,7 +134,11 @@ function writeOwn(metric: Counter | Gauge | Histogram, options: ExposeOptions): 
   for (const s of metric.allSeries()) {
     if (s.lines?.key !== key)
       s.lines = { key, starts: [`${sample}${braces(s.labelText, extra)} `] };
-    out += `${s.lines.starts[0]!}${formatValue(s.value)}\n`;
+    const exemplar =
+      options.openMetrics && metric instanceof Counter
+        ? exemplarText((s as CounterSeries).exemplar)
+        : '';
+    out += `${s.lines.starts[0]!}${formatValue(s.value)}${exemplar}\n`;
   }
   return out;
 }

@@ -20,7 +20,17 @@ export interface GaugeConfig extends MetricConfig {
   collect?: (this: Gauge) => void | Promise<void>;
 }
 
-/** A value that goes up and down. */
+/** A label child of a gauge (prom-client's `Gauge.Internal`). */
+export interface GaugeChild {
+  set(value: number): void;
+  inc(value?: number): void;
+  dec(value?: number): void;
+  setToCurrentTime(): void;
+  /** The returned function sets the child to the elapsed seconds and returns them. */
+  startTimer(): () => number;
+}
+
+/** A value that goes up and down, with prom-client's Gauge API. Non-numbers are reported and ignored. */
 export class Gauge extends ObsMetric<GaugeSeries> {
   readonly type = 'gauge' as const;
   private readonly collector: GaugeConfig['collect'];
@@ -28,6 +38,11 @@ export class Gauge extends ObsMetric<GaugeSeries> {
   constructor(config: GaugeConfig, context: MetricContext) {
     super(config, context);
     this.collector = config.collect;
+    this.zeroUnlabelled();
+  }
+
+  protected zeroSeries(series: GaugeSeries): void {
+    series.value = 0;
   }
 
   protected newSeries(labels: Record<string, string>, labelText: string): GaugeSeries {
@@ -35,54 +50,82 @@ export class Gauge extends ObsMetric<GaugeSeries> {
   }
 
   /** `set(3)` or `set({ state: 'idle' }, 3)`. */
+  set(value: number): void;
+  set(labels: LabelValues, value: number): void;
   set(labels: LabelValues | number, value?: number): void {
-    if (typeof labels === 'number') this.write(this.seriesOf(undefined), labels, false);
-    else this.write(this.seriesOf(labels), value ?? 0, false);
+    if (typeof labels === 'number') this.update(undefined, labels, false);
+    else this.update(labels, value ?? NaN, false);
   }
 
+  inc(value?: number): void;
+  inc(labels: LabelValues, value?: number): void;
   inc(labels?: LabelValues | number, value?: number): void {
-    if (typeof labels === 'number') this.write(this.seriesOf(undefined), labels, true);
-    else this.write(this.seriesOf(labels), value ?? 1, true);
+    if (typeof labels === 'number' || labels === undefined)
+      this.update(undefined, labels ?? 1, true);
+    else this.update(labels, value ?? 1, true);
   }
 
+  dec(value?: number): void;
+  dec(labels: LabelValues, value?: number): void;
   dec(labels?: LabelValues | number, value?: number): void {
-    if (typeof labels === 'number') this.write(this.seriesOf(undefined), -labels, true);
-    else this.write(this.seriesOf(labels), -(value ?? 1), true);
+    if (typeof labels === 'number' || labels === undefined)
+      this.update(undefined, -(labels ?? 1), true);
+    else this.update(labels, -(value ?? 1), true);
   }
 
+  /** Sets the gauge to the current time, in seconds since the epoch. */
   setToCurrentTime(labels?: LabelValues): void {
-    this.write(this.seriesOf(labels), Date.now() / 1000, false);
+    this.update(labels, Date.now() / 1000, false);
   }
 
-  /** Starts a timer; the returned function sets the gauge to the elapsed seconds and returns them. */
-  startTimer(labels?: LabelValues): () => number {
+  /**
+   * Starts a timer; the returned function sets the gauge to the elapsed seconds, under the start
+   * labels merged with the end labels, and returns them.
+   */
+  startTimer(labels?: LabelValues): (endLabels?: LabelValues) => number {
     const started = performance.now();
-    return () => {
+    return (endLabels) => {
       const seconds = (performance.now() - started) / 1000;
-      this.set(labels ?? {}, seconds);
+      this.update({ ...labels, ...endLabels }, seconds, false);
       return seconds;
     };
   }
 
-  labels(...values: (string | number)[]): {
-    set(v: number): void;
-    inc(v?: number): void;
-    dec(v?: number): void;
-  } {
-    const series = this.series(...values);
+  /** A child bound to label values, in `labelNames` order or as one object. */
+  labels(...values: (string | number)[]): GaugeChild;
+  labels(labels: LabelValues): GaugeChild;
+  labels(...args: unknown[]): GaugeChild {
+    const series = this.bind(args);
     return {
-      set: (v) => this.write(series, v, false),
-      inc: (v = 1) => this.write(series, v, true),
-      dec: (v = 1) => this.write(series, -v, true),
+      set: (v) => this.settable(v) && this.write(series(), v, false),
+      inc: (v = 1) => this.settable(v) && this.write(series(), v, true),
+      dec: (v = 1) => this.settable(v) && this.write(series(), -v, true),
+      setToCurrentTime: () => this.write(series(), Date.now() / 1000, false),
+      startTimer: () => {
+        const started = performance.now();
+        return () => {
+          const seconds = (performance.now() - started) / 1000;
+          this.write(series(), seconds, false);
+          return seconds;
+        };
+      },
     };
   }
 
+  /** Sets or moves the series of `labels`, which a bad value does not create. */
+  private update(labels: LabelValues | undefined, value: number, delta: boolean): void {
+    if (this.settable(value)) this.write(this.seriesOf(labels), value, delta);
+  }
+
+  private settable(value: number): boolean {
+    // NaN and ±Inf are values Prometheus stores (prom-client takes them too): only non-numbers go.
+    if (typeof value === 'number') return true;
+    badValue(this.name, value, 'is not a number');
+    return false;
+  }
+
   write(series: GaugeSeries | undefined, value: number, delta: boolean): void {
-    if (!series) return;
-    if (typeof value !== 'number' || Number.isNaN(value)) {
-      badValue(this.name, value, 'is not a number');
-      return;
-    }
+    if (!series || !this.settable(value)) return;
     series.value = delta ? series.value + value : value;
     this.tap?.('gauge', this.name, series.value, series.labels);
   }

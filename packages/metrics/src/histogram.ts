@@ -3,11 +3,13 @@ import type { LabelValues } from './labels';
 import {
   badValue,
   ObsMetric,
+  type ExemplarOptions,
   type Sample,
   type Snapshot,
   type MetricConfig,
   type MetricContext,
 } from './metric';
+import { isObject } from './options';
 import type { Series } from './series';
 import { SlidingWindow } from './window';
 
@@ -41,7 +43,17 @@ export interface HistogramConfig extends MetricConfig {
   window?: boolean;
 }
 
-/** Observations counted into buckets, with their sum and count. */
+/** A label child of a histogram (prom-client's `Histogram.Internal`). */
+export interface HistogramChild {
+  observe(value: number): void;
+  /** The returned function observes the elapsed seconds and returns them. */
+  startTimer(): () => number;
+}
+
+/**
+ * Observations counted into buckets, with their sum and count, with prom-client's Histogram API.
+ * Non-finite values are reported and ignored.
+ */
 export class Histogram extends ObsMetric<HistogramSeries> {
   readonly type = 'histogram' as const;
   readonly buckets: readonly number[];
@@ -72,6 +84,14 @@ export class Histogram extends ObsMetric<HistogramSeries> {
     this.buckets = buckets;
     this.exemplar = config.exemplars === false ? undefined : context.exemplar;
     this.window = config.window === false ? undefined : new SlidingWindow(context.windowMs);
+    this.zeroUnlabelled();
+  }
+
+  protected zeroSeries(series: HistogramSeries): void {
+    series.counts.fill(0);
+    series.sum = 0;
+    series.count = 0;
+    series.exemplars.length = 0;
   }
 
   protected newSeries(labels: Record<string, string>, labelText: string): HistogramSeries {
@@ -85,33 +105,84 @@ export class Histogram extends ObsMetric<HistogramSeries> {
     };
   }
 
-  /** `observe(0.2)` or `observe({ route: '/x' }, 0.2)`. */
-  observe(labels: LabelValues | number, value?: number): void {
-    if (typeof labels === 'number') this.record(this.seriesOf(undefined), labels);
-    else this.record(this.seriesOf(labels), value ?? NaN);
+  /**
+   * `observe(0.2)` or `observe({ route: '/x' }, 0.2)`; on a histogram made with
+   * `enableExemplars`, `observe({ labels, value, exemplarLabels })`.
+   */
+  observe(valueOrOptions: number | ExemplarOptions): void;
+  observe(labels: LabelValues, value: number): void;
+  observe(labels: LabelValues | ExemplarOptions | number, value?: number): void {
+    if (typeof labels === 'number') this.observeIn(undefined, labels);
+    else if (this.enableExemplars && isObject(labels)) {
+      const options = labels as ExemplarOptions;
+      this.observeIn(options.labels, options.value ?? NaN, options.exemplarLabels);
+    } else this.observeIn(labels as LabelValues, value ?? NaN);
   }
 
-  /** Starts a timer; the returned function observes the elapsed seconds and returns them. */
-  startTimer(labels?: LabelValues): (endLabels?: LabelValues) => number {
+  /** Records into the series of `labels`, which a bad value does not create. */
+  private observeIn(
+    labels: LabelValues | undefined,
+    value: number,
+    exemplarLabels?: Readonly<Record<string, string>>,
+  ): void {
+    if (this.observable(value)) this.record(this.seriesOf(labels), value, exemplarLabels);
+  }
+
+  private observable(value: number): boolean {
+    if (typeof value === 'number' && Number.isFinite(value)) return true;
+    badValue(this.name, value, 'is not a finite number');
+    return false;
+  }
+
+  /**
+   * Starts a timer; the returned function observes the elapsed seconds under the start labels
+   * merged with the end labels (and, with `enableExemplars`, the exemplar labels likewise), and
+   * returns them.
+   */
+  startTimer(
+    labels?: LabelValues,
+    exemplarLabels?: Readonly<Record<string, string>>,
+  ): (endLabels?: LabelValues, endExemplarLabels?: Readonly<Record<string, string>>) => number {
     const started = performance.now();
-    return (endLabels) => {
+    return (endLabels, endExemplarLabels) => {
       const seconds = (performance.now() - started) / 1000;
-      this.record(this.seriesOf({ ...labels, ...endLabels }), seconds);
+      const exemplar =
+        this.enableExemplars && (exemplarLabels || endExemplarLabels)
+          ? { ...exemplarLabels, ...endExemplarLabels }
+          : undefined;
+      this.observeIn({ ...labels, ...endLabels }, seconds, exemplar);
       return seconds;
     };
   }
 
-  labels(...values: (string | number)[]): { observe(value: number): void } {
-    const series = this.series(...values);
-    return { observe: (value) => this.record(series, value) };
+  /** A child bound to label values, in `labelNames` order or as one object. */
+  labels(...values: (string | number)[]): HistogramChild;
+  labels(labels: LabelValues): HistogramChild;
+  labels(...args: unknown[]): HistogramChild {
+    const series = this.bind(args);
+    return {
+      observe: (value) => this.observable(value) && this.record(series(), value),
+      startTimer: () => {
+        const started = performance.now();
+        return () => {
+          const seconds = (performance.now() - started) / 1000;
+          this.record(series(), seconds);
+          return seconds;
+        };
+      },
+    };
   }
 
-  record(series: HistogramSeries | undefined, value: number): void {
-    if (!series) return;
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-      badValue(this.name, value, 'is not a finite number');
-      return;
-    }
+  /**
+   * Counts one observation into a series. Exemplar labels given (prom-client's API) are kept as
+   * the bucket's exemplar; otherwise the sampled trace's id is, when exemplars are on.
+   */
+  record(
+    series: HistogramSeries | undefined,
+    value: number,
+    exemplarLabels?: Readonly<Record<string, string>>,
+  ): void {
+    if (!series || !this.observable(value)) return;
     const { buckets } = this;
     let i = 0;
     while (i < buckets.length && value > buckets[i]!) i++;
@@ -120,10 +191,8 @@ export class Histogram extends ObsMetric<HistogramSeries> {
     series.count += 1;
     this.window?.record(value);
     this.tap?.('observe', this.name, value, series.labels);
-    if (this.exemplar) {
-      const labels = this.exemplar();
-      if (labels) series.exemplars[i] = { labels, value, timestamp: Date.now() / 1000 };
-    }
+    const labels = exemplarLabels ?? this.exemplar?.();
+    if (labels) series.exemplars[i] = { labels, value, timestamp: Date.now() / 1000 };
   }
 
   get(): Promise<Snapshot> {

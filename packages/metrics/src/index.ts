@@ -1,11 +1,14 @@
 export { createMetrics, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE } from './metrics';
-export type { Metrics, MetricsOptions, SummaryConfig, GuardedSummary } from './metrics';
+export type { Metrics, MetricsOptions } from './metrics';
+export { Summary } from './summary';
+export type { SummaryConfig, SummaryChild } from './summary';
 export { Counter } from './counter';
+export type { CounterChild } from './counter';
 export { Gauge } from './gauge';
-export type { GaugeConfig } from './gauge';
+export type { GaugeConfig, GaugeChild } from './gauge';
 export { Histogram, DEFAULT_BUCKETS } from './histogram';
-export type { HistogramConfig, Exemplar } from './histogram';
-export type { MetricConfig } from './metric';
+export type { HistogramConfig, HistogramChild, Exemplar } from './histogram';
+export type { MetricConfig, ExemplarOptions } from './metric';
 export type { LabelValues } from './labels';
 export { OVERFLOW } from './series';
 export { negotiate } from './exposition';

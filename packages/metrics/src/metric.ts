@@ -27,6 +27,19 @@ export interface MetricConfig {
   name: string;
   help: string;
   labelNames?: readonly string[];
+  /**
+   * prom-client's exemplar API: `inc({ labels, value, exemplarLabels })` on a counter and
+   * `observe({ labels, value, exemplarLabels })` on a histogram, instead of the positional forms.
+   * Exemplars are written in the OpenMetrics format only. @default false
+   */
+  enableExemplars?: boolean;
+}
+
+/** prom-client's argument to `inc()` and `observe()` of a metric made with `enableExemplars`. */
+export interface ExemplarOptions {
+  labels?: LabelValues;
+  value?: number;
+  exemplarLabels?: Readonly<Record<string, string>>;
 }
 
 /** Settings a metric gets from its registry (createMetrics). */
@@ -56,6 +69,8 @@ export abstract class ObsMetric<S extends Series> {
   readonly help: string;
   readonly labelNames: readonly string[];
   readonly aggregator = 'sum' as const;
+  /** Whether `inc()`/`observe()` take prom-client's `{ labels, value, exemplarLabels }`. */
+  readonly enableExemplars: boolean;
   protected readonly store: SeriesStore<S>;
   protected readonly tap: Tap | undefined;
 
@@ -82,6 +97,21 @@ export abstract class ObsMetric<S extends Series> {
       context.enabled,
     );
     this.tap = context.enabled ? context.tap : undefined;
+    if (config.enableExemplars !== undefined && typeof config.enableExemplars !== 'boolean')
+      throw new ObsConfigError(
+        'enableExemplars',
+        `${config.name}: expected a boolean, ${received(config.enableExemplars)}`,
+      );
+    this.enableExemplars = config.enableExemplars === true;
+  }
+
+  /**
+   * A metric without labels has its one series from the start, at 0, as in prom-client (so
+   * `rate()` and `absent()` see it before its first event). Each subclass calls it last in its
+   * constructor, once its series can be made.
+   */
+  protected zeroUnlabelled(): void {
+    if (this.labelNames.length === 0) this.store.get([]);
   }
 
   protected abstract newSeries(labels: Record<string, string>, labelText: string): S;
@@ -111,8 +141,48 @@ export abstract class ObsMetric<S extends Series> {
     }
   }
 
+  /**
+   * The series of prom-client-style label arguments (values in order, or one object), kept for a
+   * label child: looked up again after `reset()` or `remove()` took it out. Wrong labels are
+   * reported once, here, and the child records nothing.
+   */
+  protected bind(args: readonly unknown[]): () => S | undefined {
+    let values: string[];
+    try {
+      values = this.store.valuesOf(args);
+    } catch (err) {
+      reportInternalError(err, '@obs/metrics');
+      return () => undefined;
+    }
+    // Made on first use, as prom-client's are: a child alone exposes nothing.
+    let series: S | undefined;
+    return () => (!series || series.detached ? (series = this.store.get(values)) : series);
+  }
+
+  /** Removes the series of these label values (in order, or one object), as prom-client does. */
+  remove(...labels: (string | number)[] | [LabelValues]): void {
+    try {
+      this.store.delete(this.store.valuesOf(labels));
+    } catch (err) {
+      reportInternalError(err, '@obs/metrics');
+    }
+  }
+
+  /**
+   * Sets the series of these labels to 0, creating it: exposed before its first event, as
+   * prom-client's `Histogram.zero()` does (here on every metric type).
+   */
+  zero(labels?: LabelValues): void {
+    const series = this.seriesOf(labels);
+    if (series) this.zeroSeries(series);
+  }
+
+  protected abstract zeroSeries(series: S): void;
+
+  /** Takes every series out; a metric without labels keeps its one series, at 0. */
   reset(): void {
     this.store.clear();
+    this.zeroUnlabelled();
   }
 
   abstract get(): Promise<Snapshot>;

@@ -1,9 +1,4 @@
-import {
-  collectDefaultMetrics,
-  Registry,
-  Summary as PromSummary,
-  type RegistryContentType,
-} from 'prom-client';
+import { collectDefaultMetrics, Registry, type RegistryContentType } from 'prom-client';
 import { z } from 'zod';
 import {
   configErrorFromIssues,
@@ -21,7 +16,7 @@ import { checkLabelNames, type LabelValues } from './labels';
 import type { MetricConfig, MetricContext } from './metric';
 import { isObject, nonEmptyString, received } from './options';
 import { createBackend, type BackendOptions } from './backend';
-import { OVERFLOW } from './series';
+import { Summary, type SummaryConfig } from './summary';
 import { registerSystemMetrics } from './system';
 import type { WindowStats } from './window';
 
@@ -62,23 +57,12 @@ export interface MetricsOptions {
   backend?: BackendOptions;
 }
 
-export interface SummaryConfig extends MetricConfig {
-  percentiles?: number[];
-  maxAgeSeconds?: number;
-  ageBuckets?: number;
-}
-
-/** A prom-client summary behind the cardinality guard. */
-export interface GuardedSummary {
-  observe(labels: LabelValues | number, value?: number): void;
-}
-
 export interface Metrics {
   readonly registry: Registry<RegistryContentType>;
   counter(config: MetricConfig): Counter;
   gauge(config: GaugeConfig): Gauge;
   histogram(config: HistogramConfig): Histogram;
-  summary(config: SummaryConfig): GuardedSummary;
+  summary(config: SummaryConfig): Summary;
   /** An info metric: a gauge of 1 whose labels carry the facts (`build_info{version="1.2.3"}`). */
   info(name: string, help: string, labels: Record<string, string>): Gauge;
   /** Starts timing into histogram `name` (created on first use); call the result to observe. */
@@ -139,7 +123,7 @@ const schema = z.strictObject({
     .optional(),
 });
 
-type AnyMetric = Counter | Gauge | Histogram;
+type AnyMetric = Counter | Gauge | Histogram | Summary;
 
 /** Factories that skip the prefix, for metrics whose names are conventions (`http_*`). */
 export interface RawFactories {
@@ -153,6 +137,8 @@ export interface RawFactories {
 }
 
 const raw = new WeakMap<Metrics, RawFactories>();
+
+const OVERFLOW_COUNTER = 'obs_metrics_series_overflow_total';
 
 /** The unprefixed factories of a metrics object (for this package's middleware). */
 export function rawFactories(metrics: Metrics): RawFactories {
@@ -197,7 +183,6 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const enabled = o.enabled ?? !(envEnabled === 'false' || envEnabled === '0');
   const backend = enabled && o.backend ? createBackend(o.backend as BackendOptions) : undefined;
   const owned = new Map<string, AnyMetric>();
-  const summaries: { metric: PromSummary; name: string }[] = [];
 
   const exemplar = (): Readonly<Record<string, string>> | undefined => {
     const ids = getTraceIds();
@@ -217,28 +202,36 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   };
 
   function register<M extends AnyMetric>(metric: M): M {
-    const existing = owned.get(metric.name);
+    const { name } = metric;
+    const existing = owned.get(name);
     if (existing) {
       if (existing.type !== metric.type) {
-        throw new ObsConfigError('name', `${metric.name} is already a ${existing.type}`);
+        throw new ObsConfigError('name', `${name} is already a ${existing.type}`);
       }
       return existing as M;
     }
     registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]);
-    owned.set(metric.name, metric);
+    owned.set(name, metric);
     return metric;
   }
 
-  overflow.counter = register(
-    new Counter(
-      {
-        name: 'obs_metrics_series_overflow_total',
-        help: 'Observations that landed in an __overflow__ series because a metric reached its series cap.',
-        labelNames: ['metric'],
-      },
-      { ...context, onOverflow: () => undefined },
-    ),
-  );
+  // One overflow counter per registry: a second createMetrics() on a shared registry counts into
+  // the first one's.
+  const sharedOverflow = registry.getSingleMetric(OVERFLOW_COUNTER);
+  overflow.counter =
+    sharedOverflow instanceof Counter
+      ? sharedOverflow
+      : register(
+          new Counter(
+            {
+              name: OVERFLOW_COUNTER,
+              help: 'Observations that landed in an __overflow__ series because a metric reached its series cap.',
+              labelNames: ['metric'],
+            },
+            // One series per metric name, whatever cap the metrics get.
+            { ...context, maxSeries: 10_000, onOverflow: () => undefined },
+          ),
+        );
 
   if (enabled && o.collectDefaultMetrics !== false) {
     collectDefaultMetrics({ register: registry });
@@ -301,30 +294,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     counter: (config) => unprefixed.counter(named(config)),
     gauge: (config) => unprefixed.gauge(named(config)),
     histogram: (config) => unprefixed.histogram(named(config)),
-    summary(config) {
-      const c = named(config);
-      const labelNames = checkLabelNames(c.labelNames);
-      const summary = new PromSummary({ ...c, labelNames: [...labelNames], registers: [registry] });
-      summaries.push({ metric: summary, name: c.name });
-      const seen = new Set<string>();
-      const overflow = Object.fromEntries(labelNames.map((n) => [n, OVERFLOW]));
-      return {
-        observe(labels, value) {
-          if (typeof labels === 'number') {
-            summary.observe(labels);
-            return;
-          }
-          const key = labelNames.map((n) => String(labels[n] ?? '')).join('\u0000');
-          if (!seen.has(key) && seen.size >= context.maxSeries) {
-            context.onOverflow(c.name);
-            summary.observe(overflow, value ?? NaN);
-            return;
-          }
-          seen.add(key);
-          summary.observe(labels, value ?? NaN);
-        },
-      };
-    },
+    summary: (config) => register(new Summary(named(config), context)),
     info(name, help, labels) {
       if (!isObject(labels))
         throw new ObsConfigError('labels', `expected { label: 'value' }, ${received(labels)}`);
@@ -394,12 +364,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     reset() {
       for (const metric of owned.values()) metric.reset();
-      for (const summary of summaries) summary.metric.reset();
     },
     async shutdown() {
       await backend?.close();
       for (const name of owned.keys()) registry.removeSingleMetric(name);
-      for (const summary of summaries) registry.removeSingleMetric(summary.name);
       owned.clear();
       await Promise.resolve();
     },

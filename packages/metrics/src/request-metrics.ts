@@ -56,6 +56,16 @@ interface Bundle {
   responseSize: HistogramSeries | undefined;
 }
 
+/** Whether `reset()` or `remove()` took any of the bundle's series out of its metric. */
+function stale(found: Bundle): boolean {
+  return (
+    found.requests.detached === true ||
+    found.duration.detached === true ||
+    found.requestSize?.detached === true ||
+    found.responseSize?.detached === true
+  );
+}
+
 function readLabel<N>(read: (native: N) => string, native: N): string {
   try {
     const value: unknown = read(native); // JavaScript readers may return anything
@@ -82,7 +92,9 @@ const NOTHING: RequestInstrument<never, never> = {
  *
  * @throws ObsConfigError naming `metrics`, `names.*` or `extraLabels.*`.
  */
-export function requestMetrics<N>(options: RequestMetricsOptions<N>): RequestInstrument<N, string> {
+export function requestMetrics<N>(
+  options: RequestMetricsOptions<N>,
+): RequestInstrument<N, string | GaugeSeries> {
   const {
     metrics,
     groupStatus = false,
@@ -153,12 +165,17 @@ export function requestMetrics<N>(options: RequestMetricsOptions<N>): RequestIns
     requestSize: requestSize?.series(...values),
     responseSize: responseSize?.series(...values),
   });
-  const remember = <K>(map: Map<K, Bundle>, key: K, found: Bundle): Bundle => {
-    if (remembered < MAX_BUNDLES) {
-      map.set(key, found);
+  /** The bundle kept under `key`, or a new one when none is, or `reset()`/`remove()` took one out. */
+  const cached = <K>(map: Map<K, Bundle>, key: K, values: () => string[]): Bundle => {
+    const found = map.get(key);
+    if (found && !stale(found)) return found;
+    const fresh = bundle(values());
+    if (found) map.set(key, fresh);
+    else if (remembered < MAX_BUNDLES) {
+      map.set(key, fresh);
       remembered++;
     }
-    return found;
+    return fresh;
   };
   // method → route → status: the route template is the router's own string and the status a
   // small integer, so no lookup builds or hashes a new string.
@@ -168,42 +185,45 @@ export function requestMetrics<N>(options: RequestMetricsOptions<N>): RequestIns
     if (!byRoute) byMethod.set(method, (byRoute = new Map<string, Map<number, Bundle>>()));
     let byStatus = byRoute.get(route);
     if (!byStatus) byRoute.set(route, (byStatus = new Map<number, Bundle>()));
-    return (
-      byStatus.get(status) ??
-      remember(byStatus, status, bundle([method, route, statusLabel(status)]))
-    );
+    return cached(byStatus, status, () => [method, route, statusLabel(status)]);
   };
   // With extra labels, one key of all the label values joined by NUL.
   const byKey = new Map<string, Bundle>();
   const lookupExtra = (method: string, route: string, status: number, native: N): Bundle => {
     const values = [method, route, statusLabel(status)];
     for (const [, read] of extra) values.push(readLabel(read, native));
-    const key = values.join('\u0000');
-    return byKey.get(key) ?? remember(byKey, key, bundle(values));
+    return cached(byKey, values.join('\u0000'), () => values);
   };
   const inFlightSeries = new Map<string, GaugeSeries>();
 
   return {
     name: '@obs/metrics',
+    // The state: the request's in-flight series (so it is the one taken down again, even across a
+    // reset()), or its method label without the gauge.
     start(request) {
       if (skip(request)) return undefined;
       const method = httpMethodLabel(request.method);
-      if (inFlightGauge) {
-        let active = inFlightSeries.get(method);
-        if (!active) inFlightSeries.set(method, (active = inFlightGauge.series(method)));
-        active.value++;
-      }
-      return method;
+      if (!inFlightGauge) return method;
+      let active = inFlightSeries.get(method);
+      if (!active || active.detached)
+        inFlightSeries.set(method, (active = inFlightGauge.series(method)));
+      inFlightGauge.write(active, 1, true);
+      return active;
     },
-    end(method, request, outcome) {
-      if (inFlightGauge) inFlightSeries.get(method)!.value--;
+    end(state, request, outcome) {
+      let method: string;
+      if (typeof state === 'string') method = state;
+      else {
+        method = state.labels.method!;
+        inFlightGauge!.write(state, -1, true);
+      }
       const { status, threw } = outcome;
       const route = outcome.route ?? UNMATCHED_ROUTE;
       const found =
         extra.length === 0
           ? lookup(method, route, status)
           : lookupExtra(method, route, status, request.native);
-      found.requests.value++;
+      requests.add(found.requests, 1);
       duration.record(found.duration, outcome.seconds);
       // GET and HEAD carry no body: skip the header read on the most common requests.
       if (found.requestSize && method !== 'GET' && method !== 'HEAD') {

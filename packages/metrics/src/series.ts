@@ -1,5 +1,6 @@
 import { reportInternalError } from '@obs/core';
 import { renderLabels } from './labels';
+import { received } from './options';
 
 /** The label value every label of the overflow series takes. */
 export const OVERFLOW = '__overflow__';
@@ -16,9 +17,22 @@ export interface Series {
    * sets rarely change, values always do. `key` says what they were rendered for.
    */
   lines?: { key: string; starts: string[] };
+  /**
+   * Set when `reset()` or `remove()` took the series out of its metric: whoever kept it (a label
+   * child, the request instrument's cache) looks it up again instead of counting into nothing.
+   */
+  detached?: true;
 }
 
 const SEP = '\u0000';
+
+function labelValue(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
+  throw new Error(`a label value must be a string or a number, ${received(value)}`);
+}
 
 /**
  * The series of one metric, by label values, with the cardinality guard: past `max` series, new
@@ -61,13 +75,15 @@ export class SeriesStore<S extends Series> {
     return series;
   }
 
-  /** The series for a `{ name: value }` object; unknown labels are an error, missing ones empty. */
-  getByObject(labels: Readonly<Record<string, string | number>> | undefined): S {
-    const values = this.labelNames.map((name) => {
-      const v = labels?.[name];
-      return v === undefined ? '' : String(v);
-    });
-    if (labels) {
+  /**
+   * Label values in `labelNames` order from what prom-client's methods take: one `{ name: value }`
+   * object (a missing label is empty, as Prometheus reads an absent one; an unknown one is an
+   * error), or every value in order (too few or too many are an error).
+   */
+  valuesOf(args: readonly unknown[]): string[] {
+    const [first] = args;
+    if (typeof first === 'object' && first !== null) {
+      const labels = first as Readonly<Record<string, unknown>>;
       for (const name of Object.keys(labels)) {
         if (!this.labelNames.includes(name)) {
           throw new Error(
@@ -75,8 +91,28 @@ export class SeriesStore<S extends Series> {
           );
         }
       }
+      return this.labelNames.map((name) => labelValue(labels[name]));
     }
-    return this.get(values);
+    if (args.length !== this.labelNames.length || args.some((v) => v === undefined)) {
+      throw new Error(
+        `${this.metric}: expected ${this.labelNames.length} label values (${this.labelNames.join(', ') || 'none'}), got ${args.length}`,
+      );
+    }
+    return args.map(labelValue);
+  }
+
+  /** The series for a `{ name: value }` object; unknown labels are an error, missing ones empty. */
+  getByObject(labels: Readonly<Record<string, string | number>> | undefined): S {
+    return this.get(this.valuesOf([labels ?? {}]));
+  }
+
+  /** Takes the series of these label values out (prom-client's `remove()`). */
+  delete(values: readonly string[]): void {
+    const key = values.length === 1 ? values[0]! : values.join(SEP);
+    const found = this.map.get(key);
+    if (!found) return;
+    found.detached = true;
+    this.map.delete(key);
   }
 
   private overflowSeries(): S {
@@ -109,6 +145,7 @@ export class SeriesStore<S extends Series> {
   }
 
   clear(): void {
+    for (const series of this.all()) series.detached = true;
     this.map.clear();
     this.overflow = undefined;
     this.warned = false;

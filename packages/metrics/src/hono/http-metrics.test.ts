@@ -171,6 +171,40 @@ describe('httpMetrics()', () => {
   });
 });
 
+describe('httpMetrics() across reset() and with a push backend', () => {
+  it('counts again after metrics.reset(), from zero', async () => {
+    const { app, metrics, text } = setup();
+    await app.request('/api/v1/workspaces/w1');
+    metrics.reset();
+    await app.request('/api/v1/workspaces/w1');
+    await app.request('/api/v1/workspaces/w2');
+    const out = await text();
+    expect(count(out, 'method="GET",route="/api/v1/workspaces/:id",status="200"')).toBe('2');
+    expect(samples(out).get('http_requests_in_flight{method="GET"}')).toBe('0');
+  });
+
+  it('sends http_requests_total and the in-flight gauge to the backend too', async () => {
+    const lines: string[] = [];
+    const metrics = createMetrics({
+      collectDefaultMetrics: false,
+      backend: { type: 'console', write: (line) => lines.push(line) },
+    });
+    const app = new Hono();
+    app.use(httpMetrics({ metrics }));
+    app.get('/x', (c) => c.text('ok'));
+    await app.request('/x');
+    const names = lines.map((line) => /^\[metrics\] (\w+)/.exec(line)?.[1]);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'http_requests_in_flight',
+        'http_requests_total',
+        'http_request_duration_seconds',
+      ]),
+    );
+    expect(names.filter((n) => n === 'http_requests_in_flight')).toHaveLength(2); // up, down
+  });
+});
+
 describe('httpMetrics() with metrics disabled', () => {
   it('passes requests through untouched', async () => {
     const metrics = createMetrics({ enabled: false });

@@ -1,0 +1,514 @@
+// prom-client is the reference: the same calls, made on a prom-client metric and on ours, leave
+// the same samples in `get()`. Where prom-client throws (a wrong label, a bad value), ours reports
+// through core's internal-error handler and records nothing: the state still matches.
+// The calls are made through one untyped function on both libraries, on purpose (wrong labels
+// and values included):
+/* eslint-disable @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment */
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import * as prom from 'prom-client';
+import { setInternalErrorHandler } from '@obs/core';
+import { createMetrics, type Metrics } from './index';
+
+/** A small seeded PRNG (mulberry32), so that a failing sequence can be replayed. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Sample {
+  labels: Record<string, unknown>;
+  value: number;
+  metricName?: string;
+}
+
+/**
+ * Samples comparable across the two: label values as strings, a label left out the same as an
+ * empty one (as Prometheus reads them), sorted.
+ */
+function normalize(values: Sample[]): { key: string; value: number }[] {
+  return values
+    .map((v) => {
+      const labels = Object.entries(v.labels)
+        .map(([k, val]) => [k, String(val)])
+        .filter(([, val]) => val !== '')
+        .sort(([a], [b]) => (a! < b! ? -1 : 1));
+      return { key: `${v.metricName ?? ''}${JSON.stringify(labels)}`, value: v.value };
+    })
+    .sort((a, b) => (a.key < b.key ? -1 : 1));
+}
+
+async function expectSameSamples(
+  ours: { get(): Promise<{ values: Sample[] }> },
+  theirs: { get(): Promise<{ values: unknown[] }> },
+  trail: string[],
+): Promise<void> {
+  const a = normalize((await ours.get()).values);
+  const b = normalize((await theirs.get()).values as Sample[]);
+  const context = `after: ${trail.join('; ')}`;
+  expect({ context, keys: a.map((s) => s.key) }).toEqual({ context, keys: b.map((s) => s.key) });
+  a.forEach((s, i) => {
+    const expected = b[i]!.value;
+    // Timers: prom-client reads process.hrtime, ours performance.now(); the last bits may differ.
+    const close =
+      s.value === expected ||
+      (Number.isNaN(s.value) && Number.isNaN(expected)) ||
+      Math.abs(s.value - expected) <= 1e-12 * Math.abs(expected);
+    if (!close) throw new Error(`${s.key}: ${s.value}, prom-client ${expected} ${context}`);
+  });
+}
+
+type Call = (metric: any) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** Runs a call on prom-client's metric and on ours: both throw-free after, or prom-client threw. */
+function both(theirs: unknown, ours: unknown, call: Call, reported: unknown[]): void {
+  let threw = false;
+  try {
+    call(theirs);
+  } catch {
+    threw = true;
+  }
+  const before = reported.length;
+  call(ours); // never throws
+  // Where prom-client refuses a call, ours says so.
+  if (threw) expect(reported.length).toBeGreaterThan(before);
+}
+
+const VALUES = ['x', 'y', 'z'];
+const LABEL_NAMES = ['route', 'status'];
+
+function pick(rnd: () => number): string | number {
+  return rnd() < 0.2 ? 200 : VALUES[Math.floor(rnd() * VALUES.length)]!;
+}
+
+/** A labels object: complete, partial, or with an unknown label. */
+function labelObject(rnd: () => number): Record<string, string | number> {
+  const r = rnd();
+  if (r < 0.75) return { route: pick(rnd), status: pick(rnd) };
+  if (r < 0.9) return { route: pick(rnd) };
+  return { route: pick(rnd), method: 'GET' }; // an unknown label
+}
+
+/** What `labels()` and `remove()` take: values in order (sometimes too few), or one object. */
+function labelArgs(rnd: () => number): unknown[] {
+  const r = rnd();
+  if (r < 0.4) return [pick(rnd), pick(rnd)];
+  if (r < 0.9) return [labelObject(rnd)];
+  return [pick(rnd)]; // too few values
+}
+
+/** A value to record; `NaN` only where prom-client refuses it (it adds NaN to a counter). */
+function amount(rnd: () => number, nan = true): number {
+  const r = rnd();
+  if (r < 0.05) return -1;
+  if (r < 0.08) return nan ? NaN : -2;
+  if (r < 0.1) return Infinity;
+  if (r < 0.2) return 0;
+  return [0.001, 0.005, 0.1, 0.25, 1, 2.5, 7, 10, 11, 1000][Math.floor(rnd() * 10)]!;
+}
+
+let reported: unknown[] = [];
+let metrics: Metrics;
+beforeEach(() => {
+  reported = [];
+  setInternalErrorHandler((err) => reported.push(err));
+  metrics = createMetrics({ collectDefaultMetrics: false, exemplars: false, defaultLabels: {} });
+  jest.useFakeTimers({ now: 1_700_000_000_000 });
+});
+afterEach(() => {
+  jest.useRealTimers();
+  setInternalErrorHandler(undefined);
+});
+
+const SEQUENCES = 60;
+const STEPS = 40;
+
+describe('differential: the same calls on prom-client 15 and on @obs/metrics', () => {
+  it(`counters: ${SEQUENCES} random sequences of inc, labels, remove and reset agree`, async () => {
+    for (let seed = 1; seed <= SEQUENCES; seed++) {
+      const rnd = random(seed);
+      const labelled = seed % 4 !== 0;
+      const config = { name: `c${seed}_total`, help: 'c', labelNames: labelled ? LABEL_NAMES : [] };
+      const theirs = new prom.Counter({ ...config, registers: [] });
+      const ours = metrics.counter(config);
+      const trail: string[] = [];
+      for (let step = 0; step < STEPS; step++) {
+        const r = rnd();
+        const args = labelled ? labelArgs(rnd) : [];
+        const value = amount(rnd, false);
+        const own = labelled ? [labelObject(rnd)] : [];
+        let call: Call;
+        if (r < 0.25) call = (m) => m.inc(...own, value);
+        else if (r < 0.35) call = (m) => m.inc(...own);
+        else if (r < 0.45) call = (m) => m.inc(value);
+        else if (r < 0.75) call = (m) => m.labels(...args).inc(value);
+        else if (r < 0.9) call = (m) => m.remove(...args);
+        else call = (m) => m.reset();
+        trail.push(`${call.toString()} ${JSON.stringify({ args, own, value })}`);
+        both(theirs, ours, call, reported);
+        await expectSameSamples(ours, theirs, trail);
+      }
+    }
+  });
+
+  it(`gauges: ${SEQUENCES} random sequences of set, inc, dec, timers, labels, remove and reset agree`, async () => {
+    for (let seed = 1; seed <= SEQUENCES; seed++) {
+      const rnd = random(1000 + seed);
+      const labelled = seed % 4 !== 0;
+      const config = { name: `g${seed}`, help: 'g', labelNames: labelled ? LABEL_NAMES : [] };
+      const theirs = new prom.Gauge({ ...config, registers: [] });
+      const ours = metrics.gauge(config);
+      const trail: string[] = [];
+      for (let step = 0; step < STEPS; step++) {
+        const r = rnd();
+        const args = labelled ? labelArgs(rnd) : [];
+        const value = amount(rnd) * (rnd() < 0.5 ? -1 : 1);
+        const own = labelled ? [labelObject(rnd)] : [];
+        const ms = Math.floor(rnd() * 3000);
+        let call: Call;
+        if (r < 0.15) call = (m) => m.set(...own, value);
+        else if (r < 0.25) call = (m) => m.inc(...own, value);
+        else if (r < 0.35) call = (m) => m.dec(...own, value);
+        else if (r < 0.4) call = (m) => m.setToCurrentTime(...own);
+        else if (r < 0.5)
+          call = (m) => {
+            const end = m.startTimer(...own);
+            jest.advanceTimersByTime(ms);
+            end();
+          };
+        else if (r < 0.6) call = (m) => m.labels(...args).set(value);
+        else if (r < 0.65) call = (m) => m.labels(...args).inc();
+        else if (r < 0.7) call = (m) => m.labels(...args).dec(value);
+        else if (r < 0.75) call = (m) => m.labels(...args).setToCurrentTime();
+        else if (r < 0.82)
+          call = (m) => {
+            const end = m.labels(...args).startTimer();
+            jest.advanceTimersByTime(ms);
+            end();
+          };
+        else if (r < 0.92) call = (m) => m.remove(...args);
+        else call = (m) => m.reset();
+        trail.push(`${call.toString()} ${JSON.stringify({ args, own, value })}`);
+        both(theirs, ours, call, reported);
+        await expectSameSamples(ours, theirs, trail);
+      }
+    }
+  });
+
+  it(`histograms: ${SEQUENCES} random sequences of observe, timers, zero, labels, remove and reset agree`, async () => {
+    for (let seed = 1; seed <= SEQUENCES; seed++) {
+      const rnd = random(2000 + seed);
+      const labelled = seed % 4 !== 0;
+      const buckets = seed % 2 ? [0.005, 0.1, 1, 10] : undefined;
+      const config = {
+        name: `h${seed}_seconds`,
+        help: 'h',
+        labelNames: labelled ? LABEL_NAMES : [],
+        ...(buckets && { buckets }),
+      };
+      const theirs = new prom.Histogram({ ...config, registers: [] });
+      const ours = metrics.histogram(config);
+      const trail: string[] = [];
+      for (let step = 0; step < STEPS; step++) {
+        const r = rnd();
+        const args = labelled ? labelArgs(rnd) : [];
+        const value = amount(rnd);
+        const own = labelled ? [labelObject(rnd)] : [];
+        const ms = Math.floor(rnd() * 3000);
+        let call: Call;
+        if (r < 0.3) call = (m) => m.observe(...own, value);
+        else if (r < 0.4)
+          call = (m) => {
+            const end = m.startTimer(...own);
+            jest.advanceTimersByTime(ms);
+            end();
+          };
+        else if (r < 0.6) call = (m) => m.labels(...args).observe(value);
+        else if (r < 0.7)
+          call = (m) => {
+            const end = m.labels(...args).startTimer();
+            jest.advanceTimersByTime(ms);
+            end();
+          };
+        // prom-client's zero() takes an unknown label without a word (its other methods refuse
+        // one); ours reports it: only known labels here.
+        else if (r < 0.78) call = (m) => m.zero(labelled ? { route: own[0]!.route } : {});
+        else if (r < 0.9) call = (m) => m.remove(...args);
+        // prom-client's Histogram.reset() drops the one series of a histogram without labels
+        // (its Counter and Gauge keep it at 0); ours keeps it, which zero() restores there.
+        else
+          call = (m) => {
+            m.reset();
+            if (!labelled) m.zero({});
+          };
+        trail.push(`${call.toString()} ${JSON.stringify({ args, own, value })}`);
+        both(theirs, ours, call, reported);
+        await expectSameSamples(ours, theirs, trail);
+      }
+    }
+  });
+
+  it(`summaries: ${SEQUENCES} random sequences of observe, timers, labels, remove and reset agree`, async () => {
+    for (let seed = 1; seed <= SEQUENCES; seed++) {
+      const rnd = random(3000 + seed);
+      const labelled = seed % 4 !== 0;
+      const config = {
+        name: `s${seed}_seconds`,
+        help: 's',
+        labelNames: labelled ? LABEL_NAMES : [],
+        percentiles: [0.5, 0.9, 0.99],
+      };
+      const theirs = new prom.Summary({ ...config, registers: [] });
+      const ours = metrics.summary(config);
+      const trail: string[] = [];
+      for (let step = 0; step < STEPS; step++) {
+        const r = rnd();
+        const args = labelled ? labelArgs(rnd) : [];
+        const value = amount(rnd);
+        const own = labelled ? [labelObject(rnd)] : [];
+        const ms = Math.floor(rnd() * 3000);
+        let call: Call;
+        if (r < 0.35) call = (m) => m.observe(...own, value);
+        else if (r < 0.45)
+          call = (m) => {
+            const end = m.startTimer(...own);
+            jest.advanceTimersByTime(ms);
+            end();
+          };
+        else if (r < 0.7) call = (m) => m.labels(...args).observe(value);
+        else if (r < 0.78)
+          call = (m) => {
+            const end = m.labels(...args).startTimer();
+            jest.advanceTimersByTime(ms);
+            end();
+          };
+        else if (r < 0.9) call = (m) => m.remove(...args);
+        else call = (m) => m.reset();
+        trail.push(`${call.toString()} ${JSON.stringify({ args, own, value })}`);
+        both(theirs, ours, call, reported);
+        await expectSameSamples(ours, theirs, trail);
+      }
+    }
+  });
+});
+
+/** `name{labels}` → value of the exposition text. */
+async function exposed(m: Metrics, openMetrics = false): Promise<string> {
+  return m.metricsText(openMetrics ? 'application/openmetrics-text' : undefined);
+}
+
+describe("prom-client's documented API, on @obs/metrics", () => {
+  it('labels() takes one object as well as values in order, on every metric and its children', async () => {
+    const requests = metrics.counter({
+      name: 'req_total',
+      help: 'r',
+      labelNames: ['method', 'endpoint'],
+    });
+    requests.labels({ method: 'POST', endpoint: '/x' }).inc();
+    requests.labels('GET', '/y').inc(2);
+    const text = await exposed(metrics);
+    expect(text).toContain('req_total{method="POST",endpoint="/x"} 1');
+    expect(text).toContain('req_total{method="GET",endpoint="/y"} 2');
+    expect(text).not.toContain('[object Object]');
+  });
+
+  it('too few label values are reported and record nothing, never written as "undefined"', async () => {
+    const requests = metrics.counter({ name: 'few_total', help: 'f', labelNames: ['a', 'b'] });
+    requests.labels('only-a').inc();
+    expect(reported.map(String)).toEqual([
+      'Error: few_total: expected 2 label values (a, b), got 1',
+    ]);
+    expect(await exposed(metrics)).not.toContain('few_total{');
+  });
+
+  it('remove() takes a series out; zero() creates one at 0; children follow both', async () => {
+    const jobs = metrics.counter({ name: 'jobs_total', help: 'j', labelNames: ['kind'] });
+    const rollup = jobs.labels('rollup');
+    rollup.inc(3);
+    jobs.remove('rollup');
+    expect(await exposed(metrics)).not.toContain('jobs_total{kind="rollup"}');
+    rollup.inc(); // the child counts into a new series, not into the removed one
+    expect(await exposed(metrics)).toContain('jobs_total{kind="rollup"} 1');
+    jobs.remove({ kind: 'rollup' });
+    jobs.zero({ kind: 'export' });
+    const text = await exposed(metrics);
+    expect(text).toContain('jobs_total{kind="export"} 0');
+    expect(text).not.toContain('kind="rollup"');
+  });
+
+  it('metrics without labels are exposed at 0 from the start and after reset()', async () => {
+    metrics.counter({ name: 'boots_total', help: 'b' });
+    metrics.gauge({ name: 'queue', help: 'q' }).set(4);
+    metrics.histogram({ name: 'lat_seconds', help: 'l', buckets: [1] }).observe(0.5);
+    metrics.summary({ name: 'sz', help: 's', percentiles: [0.5] });
+    let text = await exposed(metrics);
+    expect(text).toContain('boots_total 0');
+    expect(text).toContain('sz_count 0');
+    metrics.reset();
+    text = await exposed(metrics);
+    expect(text).toContain('boots_total 0');
+    expect(text).toContain('queue 0');
+    expect(text).toContain('lat_seconds_bucket{le="+Inf"} 0');
+    expect(text).toContain('lat_seconds_count 0');
+  });
+
+  it("gauge children set the current time and time; the gauge's timer takes the end labels", async () => {
+    const g = metrics.gauge({ name: 'g_seconds', help: 'g', labelNames: ['job', 'result'] });
+    const child = g.labels({ job: 'a', result: 'ok' });
+    child.setToCurrentTime();
+    expect(await exposed(metrics)).toContain('g_seconds{job="a",result="ok"} 1700000000\n');
+    const end = child.startTimer();
+    jest.advanceTimersByTime(1500);
+    expect(end()).toBe(1.5);
+    const timer = g.startTimer({ job: 'b' });
+    jest.advanceTimersByTime(250);
+    timer({ result: 'failed' });
+    const text = await exposed(metrics);
+    expect(text).toContain('g_seconds{job="a",result="ok"} 1.5');
+    expect(text).toContain('g_seconds{job="b",result="failed"} 0.25');
+  });
+
+  it('histogram and summary children time; timers merge start and end labels', async () => {
+    const h = metrics.histogram({ name: 'h_s', help: 'h', labelNames: ['op'], buckets: [1] });
+    const end = h.labels('read').startTimer();
+    jest.advanceTimersByTime(2000);
+    end();
+    const s = metrics.summary({ name: 's_s', help: 's', labelNames: ['op', 'ok'] });
+    const done = s.startTimer({ op: 'write' });
+    jest.advanceTimersByTime(500);
+    done({ ok: 'yes' });
+    s.labels({ op: 'read', ok: 'no' }).observe(1);
+    const text = await exposed(metrics);
+    expect(text).toContain('h_s_bucket{op="read",le="+Inf"} 1');
+    expect(text).toContain('h_s_sum{op="read"} 2');
+    expect(text).toMatch(/s_s_sum\{[^}]*op="write"[^}]*\} 0\.5/);
+    expect(text).toMatch(/s_s_count\{[^}]*op="read"[^}]*\} 1/);
+  });
+
+  it('the exemplar API: inc() and observe() with { labels, value, exemplarLabels }, in OpenMetrics', async () => {
+    const c = metrics.counter({
+      name: 'paid_total',
+      help: 'p',
+      labelNames: ['plan'],
+      enableExemplars: true,
+    });
+    c.inc({ labels: { plan: 'pro' }, value: 2, exemplarLabels: { trace_id: 'abc' } });
+    const h = metrics.histogram({
+      name: 'pay_seconds',
+      help: 'p',
+      buckets: [1],
+      enableExemplars: true,
+    });
+    h.observe({ value: 0.5, exemplarLabels: { trace_id: 'def' } });
+    const end = h.startTimer({}, { trace_id: 'ghi' });
+    jest.advanceTimersByTime(3000);
+    end();
+    const text = await exposed(metrics, true);
+    expect(text).toContain('paid_total{plan="pro"} 2 # {trace_id="abc"} 2 1700000000.000');
+    expect(text).toContain('pay_seconds_bucket{le="1"} 1 # {trace_id="def"} 0.5 1700000000.000');
+    expect(text).toContain('pay_seconds_bucket{le="+Inf"} 2 # {trace_id="ghi"} 3 1700000003.000');
+    // The text format 0.0.4 has no exemplars.
+    expect(await exposed(metrics)).not.toContain('# {');
+  });
+
+  it('the summary is a registry citizen: registry.resetMetrics() resets it with the rest', async () => {
+    const s = metrics.summary({ name: 'rs', help: 'r', percentiles: [0.5] });
+    const c = metrics.counter({ name: 'rc_total', help: 'r' });
+    s.observe(3);
+    c.inc(2);
+    metrics.registry.resetMetrics();
+    const text = await exposed(metrics);
+    expect(text).toContain('rs_count 0');
+    expect(text).toContain('rc_total 0');
+    expect(reported).toEqual([]);
+  });
+
+  it('a summary at the series cap reports it once and counts into __overflow__', async () => {
+    const capped = createMetrics({
+      collectDefaultMetrics: false,
+      defaultLabels: {},
+      maxSeriesPerMetric: 2,
+    });
+    const s = capped.summary({ name: 'cap', help: 'c', labelNames: ['k'], percentiles: [0.5] });
+    for (const k of ['a', 'b', 'c', 'd']) s.observe({ k }, 1);
+    expect(reported.map(String)).toEqual([
+      'Error: cap reached 2 series; further label values go to the __overflow__ series',
+    ]);
+    const text = await exposed(capped);
+    expect(text).toMatch(/cap_count\{[^}]*k="__overflow__"[^}]*\} 2/);
+    expect(text).toMatch(/obs_metrics_series_overflow_total\{[^}]*metric="cap"[^}]*\} 2/);
+  });
+
+  it('a second createMetrics() on a shared registry works, with one overflow counter', async () => {
+    const registry = new prom.Registry();
+    const a = createMetrics({ registry, collectDefaultMetrics: false, maxSeriesPerMetric: 1 });
+    const b = createMetrics({ registry, collectDefaultMetrics: false, maxSeriesPerMetric: 1 });
+    const ca = a.counter({ name: 'a_total', help: 'a', labelNames: ['k'] });
+    const cb = b.counter({ name: 'b_total', help: 'b', labelNames: ['k'] });
+    for (const k of ['x', 'y']) {
+      ca.inc({ k });
+      cb.inc({ k });
+    }
+    const text = await registry.metrics();
+    expect(text).toContain('obs_metrics_series_overflow_total{metric="a_total"} 1');
+    expect(text).toContain('obs_metrics_series_overflow_total{metric="b_total"} 1');
+  });
+});
+
+describe('where the guards differ from prom-client (the README lists each)', () => {
+  it('a counter refuses NaN (prom-client adds it, and the counter stays NaN)', async () => {
+    const theirs = new prom.Counter({ name: 'n_total', help: 'n', registers: [] });
+    theirs.inc(NaN);
+    expect((await theirs.get()).values[0]!.value).toBeNaN();
+    const ours = metrics.counter({ name: 'n_total', help: 'n' });
+    ours.inc(NaN);
+    expect(reported).toHaveLength(1);
+    expect(await exposed(metrics)).toContain('n_total 0');
+  });
+
+  it('a decrease, a bad value or a wrong label is reported, not thrown', () => {
+    const c = metrics.counter({ name: 'd_total', help: 'd', labelNames: ['k'] });
+    const theirs = new prom.Counter({
+      name: 'd_total',
+      help: 'd',
+      labelNames: ['k'],
+      registers: [],
+    });
+    expect(() => theirs.inc({ k: 'a' }, -1)).toThrow('It is not possible to decrease a counter');
+    expect(() => c.inc({ k: 'a' }, -1)).not.toThrow();
+    expect(() => c.inc({ nope: 'a' })).not.toThrow();
+    expect(() => metrics.histogram({ name: 'dh', help: 'd' }).observe(Infinity)).not.toThrow();
+    expect(reported).toHaveLength(3);
+  });
+
+  it("zero() refuses an unknown label (prom-client's creates a series with it)", async () => {
+    const h = metrics.histogram({ name: 'z_s', help: 'z', labelNames: ['k'], buckets: [1] });
+    h.zero({ k: 'a', other: 'b' });
+    expect(reported).toHaveLength(1);
+    expect(await exposed(metrics)).not.toContain('z_s_count{');
+  });
+
+  it('inc(5) on a counter made with enableExemplars adds 5 (prom-client adds 1)', async () => {
+    const config = { name: 'e_total', help: 'e', enableExemplars: true };
+    const theirs = new prom.Counter({ ...config, registers: [] });
+    theirs.inc(5 as never);
+    expect((await theirs.get()).values[0]!.value).toBe(1);
+    metrics.counter(config).inc(5);
+    expect(await exposed(metrics)).toContain('e_total 5');
+  });
+
+  it('a label value that is an object is reported (prom-client writes "[object Object]")', async () => {
+    const c = metrics.counter({ name: 'o_total', help: 'o', labelNames: ['k'] });
+    c.inc({ k: {} as never });
+    c.labels({ k: [] as never }).inc();
+    expect(reported.map(String)).toEqual([
+      'Error: a label value must be a string or a number, received object',
+      'Error: a label value must be a string or a number, received an array',
+    ]);
+    expect(await exposed(metrics)).not.toContain('o_total{');
+  });
+});
