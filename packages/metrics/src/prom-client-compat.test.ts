@@ -3,7 +3,7 @@
 // through core's internal-error handler and records nothing: the state still matches.
 // The calls are made through one untyped function on both libraries, on purpose (wrong labels
 // and values included):
-/* eslint-disable @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment */
+/* eslint-disable @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-return */
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import * as prom from 'prom-client';
 import { setInternalErrorHandler } from '@obs/core';
@@ -127,172 +127,170 @@ afterEach(() => {
 const SEQUENCES = 60;
 const STEPS = 40;
 
+/** What one step may use: label arguments, a labels object (or none), a value, a duration. */
+interface Step {
+  r: number;
+  args: unknown[];
+  own: unknown[];
+  value: number;
+  ms: number;
+  labelled: boolean;
+}
+
+type Metric = { get(): Promise<{ values: Sample[] }> };
+
+/** A timer started, `ms` of fake time, and ended. */
+const timed =
+  (start: Call, ms: number): Call =>
+  (m) => {
+    const end = start(m) as () => number;
+    jest.advanceTimersByTime(ms);
+    end();
+  };
+
+/**
+ * Runs SEQUENCES seeded sequences of STEPS calls on a prom-client metric and on ours (a quarter
+ * without labels), comparing the samples after every call.
+ */
+async function differential(
+  seedBase: number,
+  make: (seed: number, labelNames: string[]) => { theirs: unknown; ours: Metric },
+  choose: (step: Step) => Call,
+  nan = true,
+): Promise<void> {
+  for (let seed = 1; seed <= SEQUENCES; seed++) {
+    const rnd = random(seedBase + seed);
+    const labelled = seed % 4 !== 0;
+    const { theirs, ours } = make(seed, labelled ? LABEL_NAMES : []);
+    const trail: string[] = [];
+    for (let i = 0; i < STEPS; i++) {
+      const step: Step = {
+        r: rnd(),
+        args: labelled ? labelArgs(rnd) : [],
+        value: amount(rnd, nan),
+        own: labelled ? [labelObject(rnd)] : [],
+        ms: Math.floor(rnd() * 3000),
+        labelled,
+      };
+      const call = choose(step);
+      trail.push(`${call.toString()} ${JSON.stringify({ ...step, r: undefined })}`);
+      both(theirs, ours, call, reported);
+      await expectSameSamples(ours, theirs as Metric, trail);
+    }
+  }
+}
+
 describe('differential: the same calls on prom-client 15 and on @obs/metrics', () => {
   it(`counters: ${SEQUENCES} random sequences of inc, labels, remove and reset agree`, async () => {
-    for (let seed = 1; seed <= SEQUENCES; seed++) {
-      const rnd = random(seed);
-      const labelled = seed % 4 !== 0;
-      const config = { name: `c${seed}_total`, help: 'c', labelNames: labelled ? LABEL_NAMES : [] };
-      const theirs = new prom.Counter({ ...config, registers: [] });
-      const ours = metrics.counter(config);
-      const trail: string[] = [];
-      for (let step = 0; step < STEPS; step++) {
-        const r = rnd();
-        const args = labelled ? labelArgs(rnd) : [];
-        const value = amount(rnd, false);
-        const own = labelled ? [labelObject(rnd)] : [];
-        let call: Call;
-        if (r < 0.25) call = (m) => m.inc(...own, value);
-        else if (r < 0.35) call = (m) => m.inc(...own);
-        else if (r < 0.45) call = (m) => m.inc(value);
-        else if (r < 0.75) call = (m) => m.labels(...args).inc(value);
-        else if (r < 0.9) call = (m) => m.remove(...args);
-        else call = (m) => m.reset();
-        trail.push(`${call.toString()} ${JSON.stringify({ args, own, value })}`);
-        both(theirs, ours, call, reported);
-        await expectSameSamples(ours, theirs, trail);
-      }
-    }
+    await differential(
+      0,
+      (seed, labelNames) => {
+        const config = { name: `c${seed}_total`, help: 'c', labelNames };
+        return {
+          theirs: new prom.Counter({ ...config, registers: [] }),
+          ours: metrics.counter(config),
+        };
+      },
+      ({ r, args, own, value }) => {
+        if (r < 0.25) return (m) => m.inc(...own, value);
+        if (r < 0.35) return (m) => m.inc(...own);
+        if (r < 0.45) return (m) => m.inc(value);
+        if (r < 0.75) return (m) => m.labels(...args).inc(value);
+        if (r < 0.9) return (m) => m.remove(...args);
+        return (m) => m.reset();
+      },
+      false,
+    );
   });
 
   it(`gauges: ${SEQUENCES} random sequences of set, inc, dec, timers, labels, remove and reset agree`, async () => {
-    for (let seed = 1; seed <= SEQUENCES; seed++) {
-      const rnd = random(1000 + seed);
-      const labelled = seed % 4 !== 0;
-      const config = { name: `g${seed}`, help: 'g', labelNames: labelled ? LABEL_NAMES : [] };
-      const theirs = new prom.Gauge({ ...config, registers: [] });
-      const ours = metrics.gauge(config);
-      const trail: string[] = [];
-      for (let step = 0; step < STEPS; step++) {
-        const r = rnd();
-        const args = labelled ? labelArgs(rnd) : [];
-        const value = amount(rnd) * (rnd() < 0.5 ? -1 : 1);
-        const own = labelled ? [labelObject(rnd)] : [];
-        const ms = Math.floor(rnd() * 3000);
-        let call: Call;
-        if (r < 0.15) call = (m) => m.set(...own, value);
-        else if (r < 0.25) call = (m) => m.inc(...own, value);
-        else if (r < 0.35) call = (m) => m.dec(...own, value);
-        else if (r < 0.4) call = (m) => m.setToCurrentTime(...own);
-        else if (r < 0.5)
-          call = (m) => {
-            const end = m.startTimer(...own);
-            jest.advanceTimersByTime(ms);
-            end();
-          };
-        else if (r < 0.6) call = (m) => m.labels(...args).set(value);
-        else if (r < 0.65) call = (m) => m.labels(...args).inc();
-        else if (r < 0.7) call = (m) => m.labels(...args).dec(value);
-        else if (r < 0.75) call = (m) => m.labels(...args).setToCurrentTime();
-        else if (r < 0.82)
-          call = (m) => {
-            const end = m.labels(...args).startTimer();
-            jest.advanceTimersByTime(ms);
-            end();
-          };
-        else if (r < 0.92) call = (m) => m.remove(...args);
-        else call = (m) => m.reset();
-        trail.push(`${call.toString()} ${JSON.stringify({ args, own, value })}`);
-        both(theirs, ours, call, reported);
-        await expectSameSamples(ours, theirs, trail);
-      }
-    }
+    await differential(
+      1000,
+      (seed, labelNames) => {
+        const config = { name: `g${seed}`, help: 'g', labelNames };
+        return {
+          theirs: new prom.Gauge({ ...config, registers: [] }),
+          ours: metrics.gauge(config),
+        };
+      },
+      ({ r, args, own, value: magnitude, ms }) => {
+        const value = (r * 1000) % 2 < 1 ? -magnitude : magnitude;
+        if (r < 0.15) return (m) => m.set(...own, value);
+        if (r < 0.25) return (m) => m.inc(...own, value);
+        if (r < 0.35) return (m) => m.dec(...own, value);
+        if (r < 0.4) return (m) => m.setToCurrentTime(...own);
+        if (r < 0.5) return timed((m) => m.startTimer(...own), ms);
+        if (r < 0.6) return (m) => m.labels(...args).set(value);
+        if (r < 0.65) return (m) => m.labels(...args).inc();
+        if (r < 0.7) return (m) => m.labels(...args).dec(value);
+        if (r < 0.75) return (m) => m.labels(...args).setToCurrentTime();
+        if (r < 0.82) return timed((m) => m.labels(...args).startTimer(), ms);
+        if (r < 0.92) return (m) => m.remove(...args);
+        return (m) => m.reset();
+      },
+    );
   });
 
   it(`histograms: ${SEQUENCES} random sequences of observe, timers, zero, labels, remove and reset agree`, async () => {
-    for (let seed = 1; seed <= SEQUENCES; seed++) {
-      const rnd = random(2000 + seed);
-      const labelled = seed % 4 !== 0;
-      const buckets = seed % 2 ? [0.005, 0.1, 1, 10] : undefined;
-      const config = {
-        name: `h${seed}_seconds`,
-        help: 'h',
-        labelNames: labelled ? LABEL_NAMES : [],
-        ...(buckets && { buckets }),
-      };
-      const theirs = new prom.Histogram({ ...config, registers: [] });
-      const ours = metrics.histogram(config);
-      const trail: string[] = [];
-      for (let step = 0; step < STEPS; step++) {
-        const r = rnd();
-        const args = labelled ? labelArgs(rnd) : [];
-        const value = amount(rnd);
-        const own = labelled ? [labelObject(rnd)] : [];
-        const ms = Math.floor(rnd() * 3000);
-        let call: Call;
-        if (r < 0.3) call = (m) => m.observe(...own, value);
-        else if (r < 0.4)
-          call = (m) => {
-            const end = m.startTimer(...own);
-            jest.advanceTimersByTime(ms);
-            end();
-          };
-        else if (r < 0.6) call = (m) => m.labels(...args).observe(value);
-        else if (r < 0.7)
-          call = (m) => {
-            const end = m.labels(...args).startTimer();
-            jest.advanceTimersByTime(ms);
-            end();
-          };
+    await differential(
+      2000,
+      (seed, labelNames) => {
+        const buckets = seed % 2 ? [0.005, 0.1, 1, 10] : undefined;
+        const config = {
+          name: `h${seed}_seconds`,
+          help: 'h',
+          labelNames,
+          ...(buckets && { buckets }),
+        };
+        return {
+          theirs: new prom.Histogram({ ...config, registers: [] }),
+          ours: metrics.histogram(config),
+        };
+      },
+      ({ r, args, own, value, ms, labelled }) => {
+        if (r < 0.3) return (m) => m.observe(...own, value);
+        if (r < 0.4) return timed((m) => m.startTimer(...own), ms);
+        if (r < 0.6) return (m) => m.labels(...args).observe(value);
+        if (r < 0.7) return timed((m) => m.labels(...args).startTimer(), ms);
         // prom-client's zero() takes an unknown label without a word (its other methods refuse
         // one); ours reports it: only known labels here.
-        else if (r < 0.78) call = (m) => m.zero(labelled ? { route: own[0]!.route } : {});
-        else if (r < 0.9) call = (m) => m.remove(...args);
+        if (r < 0.78)
+          return (m) => m.zero(labelled ? { route: (own[0] as { route: string }).route } : {});
+        if (r < 0.9) return (m) => m.remove(...args);
         // prom-client's Histogram.reset() drops the one series of a histogram without labels
         // (its Counter and Gauge keep it at 0); ours keeps it, which zero() restores there.
-        else
-          call = (m) => {
-            m.reset();
-            if (!labelled) m.zero({});
-          };
-        trail.push(`${call.toString()} ${JSON.stringify({ args, own, value })}`);
-        both(theirs, ours, call, reported);
-        await expectSameSamples(ours, theirs, trail);
-      }
-    }
+        return (m) => {
+          m.reset();
+          if (!labelled) m.zero({});
+        };
+      },
+    );
   });
 
   it(`summaries: ${SEQUENCES} random sequences of observe, timers, labels, remove and reset agree`, async () => {
-    for (let seed = 1; seed <= SEQUENCES; seed++) {
-      const rnd = random(3000 + seed);
-      const labelled = seed % 4 !== 0;
-      const config = {
-        name: `s${seed}_seconds`,
-        help: 's',
-        labelNames: labelled ? LABEL_NAMES : [],
-        percentiles: [0.5, 0.9, 0.99],
-      };
-      const theirs = new prom.Summary({ ...config, registers: [] });
-      const ours = metrics.summary(config);
-      const trail: string[] = [];
-      for (let step = 0; step < STEPS; step++) {
-        const r = rnd();
-        const args = labelled ? labelArgs(rnd) : [];
-        const value = amount(rnd);
-        const own = labelled ? [labelObject(rnd)] : [];
-        const ms = Math.floor(rnd() * 3000);
-        let call: Call;
-        if (r < 0.35) call = (m) => m.observe(...own, value);
-        else if (r < 0.45)
-          call = (m) => {
-            const end = m.startTimer(...own);
-            jest.advanceTimersByTime(ms);
-            end();
-          };
-        else if (r < 0.7) call = (m) => m.labels(...args).observe(value);
-        else if (r < 0.78)
-          call = (m) => {
-            const end = m.labels(...args).startTimer();
-            jest.advanceTimersByTime(ms);
-            end();
-          };
-        else if (r < 0.9) call = (m) => m.remove(...args);
-        else call = (m) => m.reset();
-        trail.push(`${call.toString()} ${JSON.stringify({ args, own, value })}`);
-        both(theirs, ours, call, reported);
-        await expectSameSamples(ours, theirs, trail);
-      }
-    }
+    await differential(
+      3000,
+      (seed, labelNames) => {
+        const config = {
+          name: `s${seed}_seconds`,
+          help: 's',
+          labelNames,
+          percentiles: [0.5, 0.9, 0.99],
+        };
+        return {
+          theirs: new prom.Summary({ ...config, registers: [] }),
+          ours: metrics.summary(config),
+        };
+      },
+      ({ r, args, own, value, ms }) => {
+        if (r < 0.35) return (m) => m.observe(...own, value);
+        if (r < 0.45) return timed((m) => m.startTimer(...own), ms);
+        if (r < 0.7) return (m) => m.labels(...args).observe(value);
+        if (r < 0.78) return timed((m) => m.labels(...args).startTimer(), ms);
+        if (r < 0.9) return (m) => m.remove(...args);
+        return (m) => m.reset();
+      },
+    );
   });
 });
 

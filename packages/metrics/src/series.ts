@@ -34,6 +34,14 @@ function labelValue(value: unknown): string {
   throw new Error(`a label value must be a string or a number, ${received(value)}`);
 }
 
+/** The cardinality guard's one warning per metric. */
+export function reportOverflow(metric: string, max: number): void {
+  reportInternalError(
+    new Error(`${metric} reached ${max} series; further label values go to the ${OVERFLOW} series`),
+    '@obs/metrics: cardinality guard',
+  );
+}
+
 /**
  * The series of one metric, by label values, with the cardinality guard: past `max` series, new
  * label combinations all land in one series whose values are all `__overflow__`, each time counted
@@ -119,12 +127,7 @@ export class SeriesStore<S extends Series> {
     this.onOverflow(this.metric);
     if (!this.warned) {
       this.warned = true;
-      reportInternalError(
-        new Error(
-          `${this.metric} reached ${this.max} series; further label values go to the ${OVERFLOW} series`,
-        ),
-        '@obs/metrics: cardinality guard',
-      );
+      reportOverflow(this.metric, this.max);
     }
     if (!this.overflow) {
       const values = this.labelNames.map(() => OVERFLOW);

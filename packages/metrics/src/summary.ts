@@ -3,7 +3,7 @@ import { ObsConfigError, reportInternalError } from '@obs/core';
 import { checkLabelNames, checkMetricName } from './labels';
 import type { MetricConfig, MetricContext } from './metric';
 import { isObject, received } from './options';
-import { OVERFLOW } from './series';
+import { OVERFLOW, reportOverflow } from './series';
 
 export interface SummaryConfig extends MetricConfig {
   /** @default [0.01, 0.05, 0.5, 0.9, 0.95, 0.99, 0.999] */
@@ -87,12 +87,7 @@ export class Summary extends PromSummary {
     guard.onOverflow(this.name);
     if (!guard.warned) {
       guard.warned = true;
-      reportInternalError(
-        new Error(
-          `${this.name} reached ${guard.max} series; further label values go to the ${OVERFLOW} series`,
-        ),
-        '@obs/metrics: cardinality guard',
-      );
+      reportOverflow(this.name, guard.max);
     }
     return guard.overflow;
   }
