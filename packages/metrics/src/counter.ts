@@ -8,7 +8,7 @@ import {
   type MetricContext,
   type Snapshot,
 } from './metric';
-import { isObject } from './options';
+import { hasKeys, isObject } from './options';
 import type { Series } from './series';
 
 export interface CounterSeries extends Series {
@@ -64,7 +64,7 @@ export class Counter extends ObsMetric<CounterSeries> {
     // A bad value creates no series.
     if (!this.countable(amount)) return;
     const series = this.seriesOf(given);
-    if (!this.add(series, amount) || !exemplarLabels) return;
+    if (!this.add(series, amount) || !exemplarLabels || !hasKeys(exemplarLabels)) return;
     series!.exemplar = { labels: exemplarLabels, value: amount, timestamp: Date.now() / 1000 };
   }
 

@@ -26,8 +26,8 @@ export interface GaugeChild {
   inc(value?: number): void;
   dec(value?: number): void;
   setToCurrentTime(): void;
-  /** The returned function sets the child to the elapsed seconds and returns them. */
-  startTimer(): () => number;
+  /** The returned function sets the child (with the end labels, if any) to the elapsed seconds and returns them. */
+  startTimer(): (endLabels?: LabelValues) => number;
 }
 
 /** A value that goes up and down, with prom-client's Gauge API. Non-numbers are reported and ignored. */
@@ -54,7 +54,7 @@ export class Gauge extends ObsMetric<GaugeSeries> {
   set(labels: LabelValues, value: number): void;
   set(labels: LabelValues | number, value?: number): void {
     if (typeof labels === 'number') this.update(undefined, labels, false);
-    else this.update(labels, value ?? NaN, false);
+    else this.update(labels, value as number, false); // undefined is reported
   }
 
   inc(value?: number): void;
@@ -103,9 +103,13 @@ export class Gauge extends ObsMetric<GaugeSeries> {
       setToCurrentTime: () => this.write(series(), Date.now() / 1000, false),
       startTimer: () => {
         const started = performance.now();
-        return () => {
+        return (endLabels) => {
           const seconds = (performance.now() - started) / 1000;
-          this.write(series(), seconds, false);
+          if (!endLabels) this.write(series(), seconds, false);
+          else {
+            const labels = this.labelsOf(args);
+            if (labels) this.update({ ...labels, ...endLabels }, seconds, false);
+          }
           return seconds;
         };
       },

@@ -9,7 +9,7 @@ import {
   type MetricConfig,
   type MetricContext,
 } from './metric';
-import { isObject } from './options';
+import { hasKeys, isObject } from './options';
 import type { Series } from './series';
 import { SlidingWindow } from './window';
 
@@ -46,8 +46,8 @@ export interface HistogramConfig extends MetricConfig {
 /** A label child of a histogram (prom-client's `Histogram.Internal`). */
 export interface HistogramChild {
   observe(value: number): void;
-  /** The returned function observes the elapsed seconds and returns them. */
-  startTimer(): () => number;
+  /** The returned function observes the elapsed seconds (with the end labels, if any) and returns them. */
+  startTimer(): (endLabels?: LabelValues) => number;
 }
 
 /**
@@ -164,9 +164,13 @@ export class Histogram extends ObsMetric<HistogramSeries> {
       observe: (value) => this.observable(value) && this.record(series(), value),
       startTimer: () => {
         const started = performance.now();
-        return () => {
+        return (endLabels) => {
           const seconds = (performance.now() - started) / 1000;
-          this.record(series(), seconds);
+          if (!endLabels) this.record(series(), seconds);
+          else {
+            const labels = this.labelsOf(args);
+            if (labels) this.observeIn({ ...labels, ...endLabels }, seconds);
+          }
           return seconds;
         };
       },
@@ -191,7 +195,8 @@ export class Histogram extends ObsMetric<HistogramSeries> {
     series.count += 1;
     this.window?.record(value);
     this.tap?.('observe', this.name, value, series.labels);
-    const labels = exemplarLabels ?? this.exemplar?.();
+    // No exemplar labels (none, or {}, which prom-client skips too): the sampled trace's, if on.
+    const labels = exemplarLabels && hasKeys(exemplarLabels) ? exemplarLabels : this.exemplar?.();
     if (labels) series.exemplars[i] = { labels, value, timestamp: Date.now() / 1000 };
   }
 

@@ -159,6 +159,19 @@ export abstract class ObsMetric<S extends Series> {
     return () => (!series || series.detached ? (series = this.store.get(values)) : series);
   }
 
+  /**
+   * prom-client-style label arguments as one `{ name: value }` object, for a child's timer ended
+   * with more labels; undefined when they are wrong (`bind()` reported that already).
+   */
+  protected labelsOf(args: readonly unknown[]): Record<string, string> | undefined {
+    try {
+      const values = this.store.valuesOf(args);
+      return Object.fromEntries(this.labelNames.map((name, i) => [name, values[i]!]));
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Removes the series of these label values (in order, or one object), as prom-client does. */
   remove(...labels: (string | number)[] | [LabelValues]): void {
     try {

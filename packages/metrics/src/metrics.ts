@@ -139,6 +139,8 @@ export interface RawFactories {
 const raw = new WeakMap<Metrics, RawFactories>();
 
 const OVERFLOW_COUNTER = 'obs_metrics_series_overflow_total';
+/** How many live metrics objects use each registry (they share its overflow counter). */
+const sharers = new WeakMap<Registry<RegistryContentType>, number>();
 
 /** The unprefixed factories of a metrics object (for this package's middleware). */
 export function rawFactories(metrics: Metrics): RawFactories {
@@ -183,6 +185,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const enabled = o.enabled ?? !(envEnabled === 'false' || envEnabled === '0');
   const backend = enabled && o.backend ? createBackend(o.backend as BackendOptions) : undefined;
   const owned = new Map<string, AnyMetric>();
+  let closed = false;
 
   const exemplar = (): Readonly<Record<string, string>> | undefined => {
     const ids = getTraceIds();
@@ -216,7 +219,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   }
 
   // One overflow counter per registry: a second createMetrics() on a shared registry counts into
-  // the first one's.
+  // the first one's, which stays registered until the last of them shuts down.
+  sharers.set(registry, (sharers.get(registry) ?? 0) + 1);
   const sharedOverflow = registry.getSingleMetric(OVERFLOW_COUNTER);
   overflow.counter =
     sharedOverflow instanceof Counter
@@ -367,7 +371,15 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     async shutdown() {
       await backend?.close();
-      for (const name of owned.keys()) registry.removeSingleMetric(name);
+      if (closed) return;
+      closed = true;
+      const others = (sharers.get(registry) ?? 1) - 1;
+      sharers.set(registry, others);
+      for (const name of owned.keys()) {
+        if (name !== OVERFLOW_COUNTER) registry.removeSingleMetric(name);
+      }
+      if (others === 0 && registry.getSingleMetric(OVERFLOW_COUNTER) === overflow.counter)
+        registry.removeSingleMetric(OVERFLOW_COUNTER);
       owned.clear();
       await Promise.resolve();
     },

@@ -16,6 +16,12 @@ export function received(value: unknown): string {
   return `received ${Array.isArray(value) ? 'an array' : typeof value}`;
 }
 
+/** Whether an object has an own enumerable key. */
+export function hasKeys(value: object): boolean {
+  for (const key in value) if (Object.hasOwn(value, key)) return true;
+  return false;
+}
+
 /** A factory's options argument; `(options)` is core's name for the whole object. */
 export function optionsObject<T>(options: T, expected: string): T & object {
   if (!isObject(options))

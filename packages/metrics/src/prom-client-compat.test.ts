@@ -457,6 +457,78 @@ describe("prom-client's documented API, on @obs/metrics", () => {
   });
 });
 
+describe('children, timers, summaries and shared registries, past the differential', () => {
+  it('gauge.set(labels) without a value is reported and sets nothing', async () => {
+    const g = metrics.gauge({ name: 'nv', help: 'n', labelNames: ['k'] });
+    (g.set as unknown as (labels: object) => void)({ k: 'a' });
+    expect(reported).toHaveLength(1);
+    expect(await exposed(metrics)).not.toContain('nv{');
+  });
+
+  it("a child's timer takes the end labels, as prom-client's does", async () => {
+    const h = metrics.histogram({
+      name: 'ct_s',
+      help: 'c',
+      labelNames: ['method', 'status'],
+      buckets: [1],
+    });
+    const g = metrics.gauge({ name: 'ct_g', help: 'c', labelNames: ['method', 'status'] });
+    const endH = h.labels({ method: 'GET' }).startTimer();
+    const endG = g.labels({ method: 'GET' }).startTimer();
+    jest.advanceTimersByTime(500);
+    endH({ status: '200' });
+    endG({ status: '200' });
+    const text = await exposed(metrics);
+    expect(text).toContain('ct_s_count{method="GET",status="200"} 1');
+    expect(text).toContain('ct_g{method="GET",status="200"} 0.5');
+  });
+
+  it('a summary checks a call before its cap: bad calls take no place, timers go through the guard', async () => {
+    const capped = createMetrics({
+      collectDefaultMetrics: false,
+      defaultLabels: {},
+      maxSeriesPerMetric: 2,
+    });
+    const s = capped.summary({ name: 'sc', help: 's', labelNames: ['k'], percentiles: [0.5] });
+    s.observe({ k: 'a' }, NaN);
+    s.observe({ k: 'b', bogus: 'x' }, 1);
+    s.observe({ k: {} as never }, 1);
+    expect(reported).toHaveLength(3);
+    s.observe({ k: 'c' }, 1);
+    const end = s.startTimer({ k: 'd' });
+    end();
+    s.startTimer({ k: 'e' })();
+    const text = await exposed(capped);
+    expect(text).toMatch(/sc_count\{k="c"\} 1/);
+    expect(text).toMatch(/sc_count\{k="d"\} 1/);
+    expect(text).toMatch(/sc_count\{k="__overflow__"\} 1/);
+    expect(text).not.toContain('object Object');
+  });
+
+  it('empty exemplar labels write no exemplar (prom-client skips them too)', async () => {
+    const c = metrics.counter({ name: 'ee_total', help: 'e', enableExemplars: true });
+    const h = metrics.histogram({ name: 'ee_s', help: 'e', buckets: [1], enableExemplars: true });
+    c.inc({ value: 1, exemplarLabels: {} });
+    h.observe({ value: 0.5, exemplarLabels: {} });
+    expect(await exposed(metrics, true)).not.toContain('# {}');
+  });
+
+  it('the shared overflow counter outlives the first createMetrics() to shut down', async () => {
+    const registry = new prom.Registry();
+    const a = createMetrics({ registry, collectDefaultMetrics: false, maxSeriesPerMetric: 1 });
+    const b = createMetrics({ registry, collectDefaultMetrics: false, maxSeriesPerMetric: 1 });
+    await a.shutdown();
+    const cb = b.counter({ name: 'late_total', help: 'l', labelNames: ['k'] });
+    cb.inc({ k: 'x' });
+    cb.inc({ k: 'y' });
+    expect(await registry.metrics()).toContain(
+      'obs_metrics_series_overflow_total{metric="late_total"} 1',
+    );
+    await b.shutdown();
+    expect((await registry.metrics()).trim()).toBe('');
+  });
+});
+
 describe('where the guards differ from prom-client (the README lists each)', () => {
   it('a counter refuses NaN (prom-client adds it, and the counter stays NaN)', async () => {
     const theirs = new prom.Counter({ name: 'n_total', help: 'n', registers: [] });

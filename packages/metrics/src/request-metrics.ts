@@ -165,11 +165,9 @@ export function requestMetrics<N>(
     requestSize: requestSize?.series(...values),
     responseSize: responseSize?.series(...values),
   });
-  /** The bundle kept under `key`, or a new one when none is, or `reset()`/`remove()` took one out. */
-  const cached = <K>(map: Map<K, Bundle>, key: K, values: () => string[]): Bundle => {
-    const found = map.get(key);
-    if (found && !stale(found)) return found;
-    const fresh = bundle(values());
+  /** A new bundle under `key`: none was kept, or `reset()`/`remove()` took the kept one's out. */
+  const renew = <K>(map: Map<K, Bundle>, key: K, found: Bundle | undefined, values: string[]) => {
+    const fresh = bundle(values);
     if (found) map.set(key, fresh);
     else if (remembered < MAX_BUNDLES) {
       map.set(key, fresh);
@@ -185,14 +183,19 @@ export function requestMetrics<N>(
     if (!byRoute) byMethod.set(method, (byRoute = new Map<string, Map<number, Bundle>>()));
     let byStatus = byRoute.get(route);
     if (!byStatus) byRoute.set(route, (byStatus = new Map<number, Bundle>()));
-    return cached(byStatus, status, () => [method, route, statusLabel(status)]);
+    const found = byStatus.get(status);
+    return found && !stale(found)
+      ? found
+      : renew(byStatus, status, found, [method, route, statusLabel(status)]);
   };
   // With extra labels, one key of all the label values joined by NUL.
   const byKey = new Map<string, Bundle>();
   const lookupExtra = (method: string, route: string, status: number, native: N): Bundle => {
     const values = [method, route, statusLabel(status)];
     for (const [, read] of extra) values.push(readLabel(read, native));
-    return cached(byKey, values.join('\u0000'), () => values);
+    const key = values.join('\u0000');
+    const found = byKey.get(key);
+    return found && !stale(found) ? found : renew(byKey, key, found, values);
   };
   const inFlightSeries = new Map<string, GaugeSeries>();
 
@@ -215,7 +218,8 @@ export function requestMetrics<N>(
       if (typeof state === 'string') method = state;
       else {
         method = state.labels.method!;
-        inFlightGauge!.write(state, -1, true);
+        // A reset() since the start took the series out: its successor never counted this one.
+        if (!state.detached) inFlightGauge!.write(state, -1, true);
       }
       const { status, threw } = outcome;
       const route = outcome.route ?? UNMATCHED_ROUTE;

@@ -34,6 +34,36 @@ function labelValue(value: unknown): string {
   throw new Error(`a label value must be a string or a number, ${received(value)}`);
 }
 
+/**
+ * Label values in `labelNames` order from what prom-client's methods take: one `{ name: value }`
+ * object (a missing label is empty, as Prometheus reads an absent one; an unknown one is an
+ * error), or every value in order (too few or too many are an error).
+ */
+export function labelValuesOf(
+  metric: string,
+  labelNames: readonly string[],
+  args: readonly unknown[],
+): string[] {
+  const [first] = args;
+  if (typeof first === 'object' && first !== null) {
+    const labels = first as Readonly<Record<string, unknown>>;
+    for (const name of Object.keys(labels)) {
+      if (!labelNames.includes(name)) {
+        throw new Error(
+          `${metric}: unknown label "${name}" (labels: ${labelNames.join(', ') || 'none'})`,
+        );
+      }
+    }
+    return labelNames.map((name) => labelValue(labels[name]));
+  }
+  if (args.length !== labelNames.length || args.some((v) => v === undefined)) {
+    throw new Error(
+      `${metric}: expected ${labelNames.length} label values (${labelNames.join(', ') || 'none'}), got ${args.length}`,
+    );
+  }
+  return args.map(labelValue);
+}
+
 /** The cardinality guard's one warning per metric. */
 export function reportOverflow(metric: string, max: number): void {
   reportInternalError(
@@ -83,30 +113,9 @@ export class SeriesStore<S extends Series> {
     return series;
   }
 
-  /**
-   * Label values in `labelNames` order from what prom-client's methods take: one `{ name: value }`
-   * object (a missing label is empty, as Prometheus reads an absent one; an unknown one is an
-   * error), or every value in order (too few or too many are an error).
-   */
+  /** This metric's label values from prom-client-style arguments (`labelValuesOf`). */
   valuesOf(args: readonly unknown[]): string[] {
-    const [first] = args;
-    if (typeof first === 'object' && first !== null) {
-      const labels = first as Readonly<Record<string, unknown>>;
-      for (const name of Object.keys(labels)) {
-        if (!this.labelNames.includes(name)) {
-          throw new Error(
-            `${this.metric}: unknown label "${name}" (labels: ${this.labelNames.join(', ') || 'none'})`,
-          );
-        }
-      }
-      return this.labelNames.map((name) => labelValue(labels[name]));
-    }
-    if (args.length !== this.labelNames.length || args.some((v) => v === undefined)) {
-      throw new Error(
-        `${this.metric}: expected ${this.labelNames.length} label values (${this.labelNames.join(', ') || 'none'}), got ${args.length}`,
-      );
-    }
-    return args.map(labelValue);
+    return labelValuesOf(this.metric, this.labelNames, args);
   }
 
   /** The series for a `{ name: value }` object; unknown labels are an error, missing ones empty. */

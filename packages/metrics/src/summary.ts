@@ -1,9 +1,9 @@
 import { Summary as PromSummary } from 'prom-client';
 import { ObsConfigError, reportInternalError } from '@obs/core';
 import { checkLabelNames, checkMetricName } from './labels';
-import type { MetricConfig, MetricContext } from './metric';
+import { badValue, type MetricConfig, type MetricContext } from './metric';
 import { isObject, received } from './options';
-import { OVERFLOW, reportOverflow } from './series';
+import { labelValuesOf, OVERFLOW, reportOverflow } from './series';
 
 export interface SummaryConfig extends MetricConfig {
   /** @default [0.01, 0.05, 0.5, 0.9, 0.95, 0.99, 0.999] */
@@ -37,6 +37,11 @@ interface Guard {
   warned: boolean;
 }
 
+/** A label set's key in the guard: every value, in label order, joined with NUL. */
+function keyOf(names: readonly string[], labels: Readonly<Record<string, string>>): string {
+  return names.map((n) => labels[n]).join('\u0000');
+}
+
 /**
  * prom-client's Summary itself (its t-digest quantiles, sliding window and output), behind our
  * guards: past `maxSeriesPerMetric` label sets new ones share the `__overflow__` series, counted
@@ -64,7 +69,19 @@ export class Summary extends PromSummary {
     const labelNames = checkLabelNames(config.labelNames);
     if (labelNames.includes('quantile'))
       throw new ObsConfigError('labelNames', `${name}: "quantile" is reserved for summaries`);
-    super({ ...config, labelNames: [...labelNames], registers: [] });
+    // Only the options prom-client's Summary reads: it copies every key of its config onto itself.
+    const { percentiles, maxAgeSeconds, ageBuckets, pruneAgedBuckets, compressCount } = config;
+    super({
+      name,
+      help: config.help,
+      labelNames: [...labelNames],
+      registers: [],
+      ...(percentiles !== undefined && { percentiles }),
+      ...(maxAgeSeconds !== undefined && { maxAgeSeconds }),
+      ...(ageBuckets !== undefined && { ageBuckets }),
+      ...(pruneAgedBuckets !== undefined && { pruneAgedBuckets }),
+      ...(compressCount !== undefined && { compressCount }),
+    });
     this.guard = {
       max: context.maxSeries,
       onOverflow: context.onOverflow,
@@ -76,9 +93,9 @@ export class Summary extends PromSummary {
   }
 
   /** The labels to record under: these, or the overflow series' once the cap is reached. */
-  private guarded(labels: LabelValues): LabelValues {
+  private guarded(labels: Record<string, string>): Record<string, string> {
     const guard = this.guard!;
-    const key = this.labelNames.map((n) => String(labels[n] ?? '')).join('\u0000');
+    const key = keyOf(this.labelNames, labels);
     if (guard.seen.has(key)) return labels;
     if (guard.seen.size < guard.max) {
       guard.seen.add(key);
@@ -97,8 +114,17 @@ export class Summary extends PromSummary {
   override observe(labels: LabelValues | number, value?: number): void {
     if (!this.guard?.enabled) return;
     try {
-      if (typeof labels === 'number') super.observe(labels);
-      else super.observe(this.guarded(labels), value as number);
+      if (typeof labels === 'number') {
+        super.observe(labels);
+        return;
+      }
+      // Checked before the guard, so that a bad call takes no place under the cap.
+      const known = this.labelsOf([labels]);
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        badValue(this.name, value, 'is not a finite number');
+        return;
+      }
+      super.observe(this.guarded(known), value);
     } catch (err) {
       reportInternalError(err, '@obs/metrics');
     }
@@ -126,29 +152,18 @@ export class Summary extends PromSummary {
     try {
       const labels = this.labelsOf(args);
       super.remove(labels);
-      this.guard?.seen.delete(this.labelNames.map((n) => String(labels[n] ?? '')).join('\u0000'));
+      this.guard?.seen.delete(keyOf(this.labelNames, labels));
     } catch (err) {
       reportInternalError(err, '@obs/metrics');
     }
   }
 
-  /** One `{ name: value }` object from label values in order, or the object given. */
-  private labelsOf(args: readonly unknown[]): LabelValues {
-    const [first] = args;
-    const names = this.labelNames;
-    if (typeof first === 'object' && first !== null) {
-      for (const name of Object.keys(first)) {
-        if (!names.includes(name))
-          throw new Error(
-            `${this.name}: unknown label "${name}" (labels: ${names.join(', ') || 'none'})`,
-          );
-      }
-      return first;
-    }
-    if (args.length !== names.length || args.some((v) => v === undefined))
-      throw new Error(
-        `${this.name}: expected ${names.length} label values (${names.join(', ') || 'none'}), got ${args.length}`,
-      );
-    return Object.fromEntries(names.map((n, i) => [n, String(args[i])]));
+  /**
+   * Every label as a string, from values in order or one object, checked as our other metrics
+   * check them (a missing label is empty; an unknown one, a wrong count or an object value throws).
+   */
+  private labelsOf(args: readonly unknown[]): Record<string, string> {
+    const values = labelValuesOf(this.name, this.labelNames, args);
+    return Object.fromEntries(this.labelNames.map((n, i) => [n, values[i]!]));
   }
 }
