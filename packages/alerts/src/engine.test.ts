@@ -420,9 +420,9 @@ describe('reading a prom-client registry', () => {
       ],
       2000,
     );
-    expect(history.increases('c_total', 60_000)).toEqual([
-      { labels: { route: '/a', status: '200' }, increase: 2, spanMs: 1000 },
-      { labels: { route: '/b', status: '200' }, increase: 5, spanMs: 1000 },
+    expect(history.summaries('c_total', 60_000)).toEqual([
+      expect.objectContaining({ labels: { route: '/a', status: '200' }, firstV: 1, lastV: 3 }),
+      expect.objectContaining({ labels: { route: '/b', status: '200' }, firstV: 10, lastV: 15 }),
     ]);
   });
 
@@ -431,8 +431,10 @@ describe('reading a prom-client registry', () => {
     for (let i = 0; i <= 100; i++) {
       const value = i < 95 ? i * 2 : (i - 95) * 2; // restarts from 0 at i = 95
       history.record([{ name: 'c_total', labels: {}, value }], i * 1000);
-      expect(history.increases('c_total', 10_000)[0]?.increase).toBe(
-        i === 0 ? undefined : i < 95 ? Math.min(i, 10) * 2 : 9 * 2, // the reset's step adds 0
+      const s = history.summaries('c_total', 10_000)[0]!;
+      // last − first, plus the value before the reset while the reset is in the window
+      expect(s.lastV - s.firstV + s.resets).toBe(
+        i < 95 ? Math.min(i, 10) * 2 : 9 * 2, // the reset's step adds 0
       );
     }
     expect(history.range('c_total', 3000)).toEqual([

@@ -23,18 +23,48 @@ export interface History {
   /** Results of sub-queries already evaluated at `now`, by PromQL (set by the engine per tick). */
   readonly memo?: Map<string, VectorElement[]>;
   /**
-   * Optional fast path: per series, the counter increase (resets handled) and the time covered
-   * within the last `windowMs`, without copying points.
+   * Optional fast path: per series, what PromQL's range functions read of its points within the
+   * last `windowMs` (both ends included), without copying them.
    */
-  increases?(
-    name: string,
-    windowMs: number,
-  ): readonly { labels: Record<string, string>; increase: number; spanMs: number }[];
+  summaries?(name: string, windowMs: number): readonly RangeSummary[];
   /** Points of every series of `name` within the last `windowMs`, oldest first. */
   range(
     name: string,
     windowMs: number,
   ): readonly { labels: Record<string, string>; points: readonly [number, number][] }[];
+}
+
+/**
+ * What `rate`, `increase` and `irate` read of one series' points in a window: the first, the last
+ * and the one before it, how many there are, and the counter increase (resets handled).
+ */
+export interface RangeSummary {
+  labels: Record<string, string>;
+  count: number;
+  firstT: number;
+  firstV: number;
+  lastT: number;
+  lastV: number;
+  /** The point before the last (the last again when there is only one). */
+  prevT: number;
+  prevV: number;
+  /** At each drop between two points of the window (a counter reset), the value before it, summed. */
+  resets: number;
+}
+
+/** {@link RangeSummary} of points in time order. */
+export function summarize(
+  labels: Record<string, string>,
+  points: readonly (readonly [number, number])[],
+): RangeSummary | undefined {
+  const n = points.length;
+  if (n === 0) return undefined;
+  let resets = 0;
+  for (let i = 1; i < n; i++) if (points[i]![1] < points[i - 1]![1]) resets += points[i - 1]![1];
+  const [firstT, firstV] = points[0]!;
+  const [lastT, lastV] = points[n - 1]!;
+  const [prevT, prevV] = points[Math.max(0, n - 2)]!;
+  return { labels, count: n, firstT, firstV, lastT, lastV, prevT, prevV, resets };
 }
 
 /** A label matcher: equal to a string, matching a RegExp (anchored, as in PromQL), or not equal. */
@@ -143,18 +173,48 @@ export function value(metric: string, labels?: Matchers): Query {
   });
 }
 
-/** Per-second increase of a counter over `window` (counter resets handled), per series. */
-function increaseOf(points: readonly [number, number][]): number {
-  let total = 0;
-  for (let i = 1; i < points.length; i++) {
-    const delta = points[i]![1] - points[i - 1]![1];
-    total += delta >= 0 ? delta : points[i]![1]; // a reset: the counter started again from 0
+/**
+ * Prometheus's `extrapolatedRate` (promql/functions.go) for a counter: the increase between the
+ * window's first and last points, resets handled, extrapolated toward the window's edges by at
+ * most half the average sample interval (or up to the edge when a point is that close to it), and
+ * never back past the counter's zero point. Fewer than two points: no result.
+ */
+function extrapolatedIncrease(
+  s: RangeSummary,
+  rangeStart: number,
+  rangeEnd: number,
+): number | undefined {
+  if (s.count < 2) return undefined;
+  // Go's order of operations, so that the results are the same numbers.
+  const result = s.lastV - s.firstV + s.resets;
+  let durationToStart = (s.firstT - rangeStart) / 1000;
+  const durationToEnd = (rangeEnd - s.lastT) / 1000;
+  const sampledInterval = (s.lastT - s.firstT) / 1000;
+  const averageDurationBetweenSamples = sampledInterval / (s.count - 1);
+  if (result > 0 && s.firstV >= 0) {
+    const durationToZero = sampledInterval * (s.firstV / result);
+    if (durationToZero < durationToStart) durationToStart = durationToZero;
   }
-  return total;
+  const extrapolationThreshold = averageDurationBetweenSamples * 1.1;
+  let extrapolateToInterval = sampledInterval;
+  extrapolateToInterval +=
+    durationToStart < extrapolationThreshold ? durationToStart : averageDurationBetweenSamples / 2;
+  extrapolateToInterval +=
+    durationToEnd < extrapolationThreshold ? durationToEnd : averageDurationBetweenSamples / 2;
+  return result * (extrapolateToInterval / sampledInterval);
+}
+
+/** Prometheus's `irate`: the per-second change between the window's last two points. */
+function instantRate(s: RangeSummary): number | undefined {
+  if (s.count < 2) return undefined;
+  const result = s.lastV < s.prevV ? s.lastV : s.lastV - s.prevV;
+  const sampledInterval = s.lastT - s.prevT;
+  if (sampledInterval === 0) return undefined;
+  return result / (sampledInterval / 1000);
 }
 
 function rangeQuery(
-  fn: 'rate' | 'increase',
+  fn: 'rate' | 'increase' | 'irate',
   metric: string,
   window: string,
   labels?: Matchers,
@@ -166,22 +226,19 @@ function rangeQuery(
     promql: `${fn}(${metric}${matcherText(labels)}[${window}])`,
     reads: [{ name: metric, windowMs }],
     evaluate: (h) => {
-      const series = h.increases
-        ? h.increases(metric, windowMs)
-        : h.range(metric, windowMs).map((s) => ({
-            labels: s.labels,
-            increase: increaseOf(s.points),
-            spanMs: s.points.length >= 2 ? s.points.at(-1)![0] - s.points[0]![0] : 0,
-          }));
+      const series = h.summaries
+        ? h.summaries(metric, windowMs)
+        : h.range(metric, windowMs).flatMap((s) => summarize(s.labels, s.points) ?? []);
       const out: VectorElement[] = [];
       for (const s of series) {
-        if (s.spanMs <= 0 || !matches(s.labels)) continue;
-        // Like PromQL, extrapolate the observed increase to the whole window.
-        const covered = s.increase * (windowMs / s.spanMs);
-        out.push({
-          labels: s.labels,
-          value: fn === 'rate' ? covered / (windowMs / 1000) : covered,
-        });
+        if (!matches(s.labels)) continue;
+        let v: number | undefined;
+        if (fn === 'irate') v = instantRate(s);
+        else {
+          v = extrapolatedIncrease(s, h.now - windowMs, h.now);
+          if (v !== undefined && fn === 'rate') v = v / (windowMs / 1000);
+        }
+        if (v !== undefined) out.push({ labels: s.labels, value: v });
       }
       return out;
     },
@@ -195,6 +252,10 @@ export const rate = (counter: string, window: string, labels?: Matchers): Query 
 /** `increase(counter[window])`. */
 export const increase = (counter: string, window: string, labels?: Matchers): Query =>
   rangeQuery('increase', counter, window, labels);
+
+/** `irate(counter[window])`: per-second rate between the last two points, per series. */
+export const irate = (counter: string, window: string, labels?: Matchers): Query =>
+  rangeQuery('irate', counter, window, labels);
 
 function group(elements: VectorElement[], by: readonly string[]): Map<unknown, VectorElement> {
   if (by.length === 1) return groupByOne(elements, by[0]!);
@@ -246,8 +307,8 @@ function binary(op: '/' | '+', a: Query, b: Query): Query {
       for (const e of a.evaluate(h)) {
         const other = right.get(key(e.labels));
         if (other === undefined) continue; // PromQL: elements without a match drop out
-        const v = op === '+' ? e.value + other : e.value / other;
-        if (Number.isFinite(v)) out.push({ labels: e.labels, value: v });
+        // As in PromQL, x / 0 is ±Inf and 0 / 0 NaN, kept: a comparison decides what they mean.
+        out.push({ labels: e.labels, value: op === '+' ? e.value + other : e.value / other });
       }
       return out;
     },
@@ -259,24 +320,45 @@ export const ratio = (a: Query, b: Query): Query => binary('/', a, b);
 /** `a + b`, element by element with equal labels. */
 export const add = (a: Query, b: Query): Query => binary('+', a, b);
 
-/** Prometheus' histogram_quantile over cumulative buckets sorted by `le`. */
-function bucketQuantile(q: number, buckets: [number, number][]): number {
-  buckets.sort((x, y) => x[0] - y[0]);
-  const total = buckets.at(-1)?.[1] ?? 0;
-  if (buckets.length < 2 || total === 0) return NaN;
-  const rank = q * total;
-  let prevBound = 0;
-  let prevCount = 0;
-  for (const [bound, count] of buckets) {
-    if (count >= rank) {
-      if (bound === Infinity) return prevBound; // the highest finite bucket's upper bound
-      if (count === prevCount) return bound;
-      return prevBound + ((bound - prevBound) * (rank - prevCount)) / (count - prevCount);
-    }
-    prevBound = bound;
-    prevCount = count;
+/**
+ * Prometheus's `bucketQuantile` (promql/quantile.go) over cumulative `[le, count]` buckets: sorted,
+ * equal bounds merged, counts made monotonic, then linear interpolation inside the bucket that
+ * holds the rank; NaN without a +Inf bucket or without observations.
+ */
+function bucketQuantile(q: number, given: [number, number][]): number {
+  if (Number.isNaN(q)) return NaN;
+  if (q < 0) return -Infinity;
+  if (q > 1) return Infinity;
+  const sorted = [...given].sort((x, y) => x[0] - y[0]);
+  if (sorted.length === 0 || sorted.at(-1)![0] !== Infinity) return NaN;
+  const buckets: [number, number][] = [];
+  for (const [bound, count] of sorted) {
+    const last = buckets.at(-1);
+    if (last && last[0] === bound) last[1] += count;
+    else buckets.push([bound, count]);
   }
-  return prevBound;
+  let max = -Infinity;
+  for (const b of buckets) {
+    if (b[1] > max) max = b[1];
+    else if (b[1] < max) b[1] = max;
+  }
+  if (buckets.length < 2) return NaN;
+  const observations = buckets.at(-1)![1];
+  if (observations === 0) return NaN;
+  let rank = q * observations;
+  let b = 0;
+  while (b < buckets.length - 1 && !(buckets[b]![1] >= rank)) b++;
+  if (b === buckets.length - 1) return buckets[buckets.length - 2]![0];
+  if (b === 0 && buckets[0]![0] <= 0) return buckets[0]![0];
+  let bucketStart = 0;
+  const bucketEnd = buckets[b]![0];
+  let count = buckets[b]![1];
+  if (b > 0) {
+    bucketStart = buckets[b - 1]![0];
+    count -= buckets[b - 1]![1];
+    rank -= buckets[b - 1]![1];
+  }
+  return bucketStart + (bucketEnd - bucketStart) * (rank / count);
 }
 
 /**
@@ -308,9 +390,11 @@ export function quantile(
         entry.buckets.push([le === '+Inf' ? Infinity : Number(le), e.value]);
         series.set(k, entry);
       }
-      return [...series.values()]
-        .map((s) => ({ labels: s.labels, value: bucketQuantile(q, s.buckets) }))
-        .filter((e) => !Number.isNaN(e.value));
+      // NaN results stay, as in PromQL (no threshold holds for them).
+      return [...series.values()].map((s) => ({
+        labels: s.labels,
+        value: bucketQuantile(q, s.buckets),
+      }));
     },
   });
 }

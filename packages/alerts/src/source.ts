@@ -1,4 +1,4 @@
-import type { History, Sample, VectorElement } from './query';
+import type { History, RangeSummary, Sample, VectorElement } from './query';
 
 /** Where the engine reads metric samples: a prom-client registry, or anything that lists samples. */
 export interface MetricSource {
@@ -32,8 +32,8 @@ export function registrySource(registry: { getMetricsAsJSON(): unknown }): Metri
 
 /**
  * A series' points, in parallel arrays from `start` on (earlier slots are dropped points awaiting
- * compaction), and beside each the running increase since the first point (counter resets
- * handled), so any window's increase is a subtraction.
+ * compaction), and beside each the running sum of the values before each drop (a counter reset),
+ * so any window's resets are a subtraction.
  */
 interface Series {
   labels: Record<string, string>;
@@ -41,17 +41,17 @@ interface Series {
   labelCount: number;
   times: number[];
   values: number[];
-  adjusted: number[];
+  resets: number[];
   start: number;
 }
 
 function addPoint(series: Series, t: number, v: number): void {
   const n = series.times.length;
-  series.adjusted.push(
-    n === series.start
-      ? 0
-      : series.adjusted[n - 1]! + (v >= series.values[n - 1]! ? v - series.values[n - 1]! : v),
-  );
+  if (n === series.start) series.resets.push(0);
+  else {
+    const previous = series.values[n - 1]!;
+    series.resets.push(series.resets[n - 1]! + (v < previous ? previous : 0));
+  }
   series.times.push(t);
   series.values.push(v);
 }
@@ -68,9 +68,6 @@ function firstAtOrAfter(series: Series, from: number): number {
   }
   return lo;
 }
-
-/** Sample names of counters and histogram parts, which start at 0. */
-const COUNTER_SUFFIX = /_(total|count|sum|bucket)$/;
 
 function labelsKey(labels: Readonly<Record<string, string>>): string {
   const names = Object.keys(labels);
@@ -96,7 +93,6 @@ interface NameState {
   window: number;
   /** Whether its latest samples are kept for instant reads. */
   instant: boolean;
-  counter: boolean;
   /** Its series, by their labels. */
   byLabels: Map<string, Series>;
   /**
@@ -121,13 +117,9 @@ export class SampleHistory implements History {
   /** State per sample name the rules read, series in first-seen order. */
   private readonly names = new Map<string, NameState>();
   private seriesCount = 0;
-  private previousTick: number | undefined;
-  /** increases() results at `increasesAt`, by name and window: rules share rate()'s inputs. */
-  private readonly increasesMemo = new Map<
-    string,
-    { labels: Record<string, string>; increase: number; spanMs: number }[]
-  >();
-  private increasesAt: number | undefined;
+  /** summaries() results at `summariesAt`, by name and window: rules share rate()'s inputs. */
+  private readonly summariesMemo = new Map<string, RangeSummary[]>();
+  private summariesAt: number | undefined;
 
   constructor(
     /** Longest window per metric sample name the rules read (0: instant only). */
@@ -145,7 +137,6 @@ export class SampleHistory implements History {
     state = {
       window,
       instant: !this.instantNames || this.instantNames.has(name),
-      counter: COUNTER_SUFFIX.test(name),
       byLabels: new Map(),
       order: [],
       seen: 0,
@@ -169,12 +160,11 @@ export class SampleHistory implements History {
       labelCount: Object.keys(labels).length,
       times: [],
       values: [],
-      adjusted: [],
+      resets: [],
       start: 0,
     };
-    // A counter series that appears between two scrapes was created (at 0) after the first:
-    // its first value is already an increase, so a first failing request counts at once.
-    if (this.previousTick !== undefined && state.counter) addPoint(entry, this.previousTick, 0);
+    // Its first sample is its first point, as in Prometheus: a series born with 5 has no increase
+    // until its next sample (zero() a labelled metric's series to count its first events).
     state.byLabels.set(key, entry);
     return entry;
   }
@@ -183,7 +173,7 @@ export class SampleHistory implements History {
   record(samples: readonly Sample[], now: number): void {
     this.now = now;
     this.memo.clear();
-    this.increasesMemo.clear();
+    this.summariesMemo.clear();
     const latest = new Map<string, Sample[]>();
     for (const state of this.names.values()) state.seen = 0;
     let name: string | undefined;
@@ -208,7 +198,6 @@ export class SampleHistory implements History {
       if (entry) addPoint(entry, now, s.value);
     }
     this.latest = latest;
-    this.previousTick = now;
     for (const state of this.names.values()) {
       state.order.length = state.seen;
       if (state.window === 0) continue;
@@ -227,7 +216,7 @@ export class SampleHistory implements History {
         if (start * 2 >= times.length) {
           times.splice(0, start);
           entry.values.splice(0, start);
-          entry.adjusted.splice(0, start);
+          entry.resets.splice(0, start);
           start = 0;
         }
         entry.start = start;
@@ -235,27 +224,34 @@ export class SampleHistory implements History {
     }
   }
 
-  increases(name: string, windowMs: number) {
-    if (this.increasesAt !== this.now) {
-      this.increasesMemo.clear();
-      this.increasesAt = this.now;
+  summaries(name: string, windowMs: number): readonly RangeSummary[] {
+    if (this.summariesAt !== this.now) {
+      this.summariesMemo.clear();
+      this.summariesAt = this.now;
     }
     const memoKey = `${windowMs}\u0000${name}`;
-    const known = this.increasesMemo.get(memoKey);
+    const known = this.summariesMemo.get(memoKey);
     if (known) return known;
     const from = this.now - windowMs;
-    const out: { labels: Record<string, string>; increase: number; spanMs: number }[] = [];
+    const out: RangeSummary[] = [];
     for (const entry of this.names.get(name)?.byLabels.values() ?? []) {
       const first = firstAtOrAfter(entry, from);
       const last = entry.times.length - 1;
-      if (last - first < 1) continue;
+      if (last < first) continue;
+      const prev = Math.max(first, last - 1);
       out.push({
         labels: entry.labels,
-        increase: entry.adjusted[last]! - entry.adjusted[first]!,
-        spanMs: entry.times[last]! - entry.times[first]!,
+        count: last - first + 1,
+        firstT: entry.times[first]!,
+        firstV: entry.values[first]!,
+        lastT: entry.times[last]!,
+        lastV: entry.values[last]!,
+        prevT: entry.times[prev]!,
+        prevV: entry.values[prev]!,
+        resets: entry.resets[last]! - entry.resets[first]!,
       });
     }
-    this.increasesMemo.set(memoKey, out);
+    this.summariesMemo.set(memoKey, out);
     return out;
   }
 
