@@ -11,7 +11,9 @@ import {
   type Receiver,
   type Route,
 } from './alertmanager';
-import type { Alert } from './engine';
+import { routeReceivers, type Alert } from './engine';
+import { emailNotifier, pagerDutyNotifier, slackNotifier } from './integrations';
+import { webhookNotifier } from './notifiers';
 
 const amtool = spawnSync('amtool', ['--version']).status === 0;
 const alertmanagerBinary = spawnSync('prometheus-alertmanager', ['--version']).status === 0;
@@ -191,4 +193,209 @@ describe('alertmanagerNotifier against a real Alertmanager', () => {
       notifier.close();
     }
   }, 30_000);
+
+  it('inhibits the warning of HighErrorRate while its critical fires (one alertname, two severities)', async () => {
+    if (!alertmanagerBinary && missing('prometheus-alertmanager')) return;
+    const notifier = alertmanagerNotifier({ url, retries: 0, timeoutMs: 60_000 });
+    const now = Date.now();
+    const alert = (severity: 'warning' | 'critical'): Alert => ({
+      id: severity,
+      name: 'HighErrorRate',
+      fingerprint: `HighErrorRate{severity="${severity}"}`,
+      state: 'firing',
+      severity,
+      labels: { alertname: 'HighErrorRate', severity, service: 'inhibition' },
+      annotations: { summary: 'Error rate is 50%' },
+      value: 0.5,
+      source: 'rule',
+      activeAt: now,
+      startsAt: now,
+      endsAt: undefined,
+      lastNotifiedAt: undefined,
+      silencedUntil: undefined,
+      acknowledgedBy: undefined,
+    });
+    type Listed = {
+      labels: Record<string, string>;
+      status: { state: string; inhibitedBy: string[] };
+    };
+    const list = async () =>
+      ((await (await fetch(`${url}/api/v2/alerts`)).json()) as Listed[]).filter(
+        (a) => a.labels.service === 'inhibition',
+      );
+    try {
+      await notifier.notify(alert('warning'), 'firing');
+      await notifier.notify(alert('critical'), 'firing');
+      // Alertmanager marks inhibition as it processes the alerts: poll (bounded) for it.
+      const until = Date.now() + 20_000;
+      let listed = await list();
+      while (!listed.some((a) => a.status.state === 'suppressed') && Date.now() < until) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        listed = await list();
+      }
+      const bySeverity = Object.fromEntries(
+        listed.map((a): [string, Listed['status']] => [a.labels.severity ?? '', a.status]),
+      );
+      expect(bySeverity.critical).toMatchObject({ state: 'active', inhibitedBy: [] });
+      expect(bySeverity.warning).toMatchObject({ state: 'suppressed' });
+      expect(bySeverity.warning!.inhibitedBy).toHaveLength(1);
+      for (const severity of ['warning', 'critical'] as const)
+        await notifier.notify(
+          { ...alert(severity), state: 'resolved', endsAt: Date.now() },
+          'resolved',
+        );
+    } finally {
+      notifier.close();
+    }
+  }, 30_000);
+});
+
+/** `accepts(f)`: f returns without throwing. */
+const accepts = (f: () => unknown) => {
+  try {
+    f();
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('the export and Alertmanager accept the same settings', () => {
+  it('route durations: exactly those amtool check-config accepts', () => {
+    if (!amtool && missing('amtool')) return;
+    const durations = ['0', '30s', '1h30m', '1w', '2w3d', '1y', '250ms', '', '1.5h', '30m1h', '0s'];
+    const options = [
+      ['groupWait', 'group_wait'],
+      ['groupInterval', 'group_interval'],
+      ['repeatInterval', 'repeat_interval'],
+    ] as const;
+    const ours: [string, string, boolean][] = [];
+    const theirs: [string, string, boolean][] = [];
+    for (const [option, key] of options)
+      for (const d of durations) {
+        ours.push([
+          option,
+          d,
+          accepts(() => toAlertmanagerConfig({ receiver: 'team', [option]: d }, [receivers[0]!])),
+        ]);
+        const yaml = `route:\n  receiver: team\n  ${key}: ${JSON.stringify(d)}\nreceivers:\n  - name: team\n`;
+        theirs.push([option, d, checkConfig(yaml) === '']);
+      }
+    expect(ours).toEqual(theirs);
+    expect(theirs.filter(([, , ok]) => !ok).length).toBeGreaterThan(options.length * 3);
+  });
+
+  it('receivers: the notifier, the export and amtool accept and refuse alike', () => {
+    if (!amtool && missing('amtool')) return;
+    const cases: [Receiver, () => unknown][] = [];
+    for (const routingKey of [
+      '0123456789abcdef0123456789abcdef',
+      'R0123456789ABCDEF0123456789abcde',
+      'short',
+      '',
+    ])
+      cases.push([
+        { name: 'pd', pagerduty: { routingKey } },
+        () => pagerDutyNotifier({ routingKey }),
+      ]);
+    for (const url of [
+      'http://127.0.0.1:3000/hook',
+      'https://example.com/x',
+      'ftp://example.com/x',
+      'not a url',
+    ])
+      cases.push([{ name: 'hook', webhook: { url } }, () => webhookNotifier({ url })]);
+    for (const apiUrl of ['https://hooks.slack.com/services/T/B/X', 'file:///etc/passwd'])
+      cases.push([
+        { name: 'slack', slack: { apiUrl, channel: '#alerts' } },
+        () => slackNotifier({ webhookUrl: apiUrl }),
+      ]);
+    for (const [to, from] of [
+      ['ops@example.com', 'alerts@example.com'],
+      ['ops@example.com, Dev <dev@example.com>', 'Alerts <alerts@example.com>'],
+      ['ops', 'alerts@example.com'],
+      ['ops@example.com', ''],
+    ] as const)
+      cases.push([
+        { name: 'mail', email: { to, from, smarthost: 'smtp.example.com:587' } },
+        () => emailNotifier({ smtp: { host: 'smtp.example.com', port: 587 }, to, from }).close(),
+      ]);
+    const results = cases.map(([receiver, notifier]) => {
+      const exported = accepts(() => toAlertmanagerConfig({ receiver: receiver.name }, [receiver]));
+      const yaml = exported ? toAlertmanagerConfig({ receiver: receiver.name }, [receiver]) : '';
+      return {
+        receiver,
+        notifier: accepts(notifier),
+        exported,
+        amtool: exported ? checkConfig(yaml) === '' : false,
+      };
+    });
+    for (const r of results) {
+      expect({ receiver: r.receiver, notifier: r.notifier }).toEqual({
+        receiver: r.receiver,
+        notifier: r.exported,
+      });
+      expect({ receiver: r.receiver, amtool: r.amtool }).toEqual({
+        receiver: r.receiver,
+        amtool: r.exported,
+      });
+    }
+    expect(results.filter((r) => !r.exported).length).toBe(7); // both kinds are in the list
+  });
+
+  it('routes: the engine routes as `amtool config routes test` does, RegExp flags included', () => {
+    if (!amtool && missing('amtool')) return;
+    const tree: Route = {
+      receiver: 'team',
+      routes: [
+        { receiver: 'pager', matchers: { severity: 'critical' }, continue: true },
+        { receiver: 'ci', matchers: { team: /API-CI/i } },
+        { receiver: 'security', matchers: { category: /sec.*/, env: { not: 'dev' } } },
+        {
+          receiver: 'db',
+          matchers: { component: 'database' },
+          routes: [{ receiver: 'dba', matchers: { severity: /warn|crit.*/ } }],
+        },
+      ],
+    };
+    const names = ['team', 'pager', 'ci', 'security', 'db', 'dba'];
+    const yaml = toAlertmanagerConfig(
+      tree,
+      names.map((name) => ({ name, webhook: { url: `http://127.0.0.1:9/${name}` } })),
+    );
+    const file = join(mkdtempSync(join(tmpdir(), 'obs-am-routes-')), 'am.yml');
+    writeFileSync(file, yaml);
+    const labelSets: Record<string, string>[] = [
+      { severity: 'warning' },
+      { severity: 'critical' },
+      { team: 'api-ci' },
+      { team: 'API-CI', severity: 'critical' },
+      { team: 'api-ci-2' },
+      { category: 'security' },
+      { category: 'security', env: 'dev' },
+      { category: 'Security' },
+      { component: 'database', severity: 'warning' },
+      { component: 'database', severity: 'info' },
+      { component: 'database', severity: 'critical' },
+    ];
+    for (const labels of labelSets) {
+      const res = spawnSync(
+        'amtool',
+        [
+          'config',
+          'routes',
+          'test',
+          `--config.file=${file}`,
+          ...Object.entries(labels).map(([k, v]) => `${k}=${v}`),
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(res.status).toBe(0);
+      const theirs = res.stdout.trim().split(',').sort();
+      expect({ labels, receivers: routeReceivers(tree, labels).sort() }).toEqual({
+        labels,
+        receivers: theirs,
+      });
+    }
+  });
 });

@@ -1,8 +1,15 @@
 import { stringify } from 'yaml';
 import { ObsConfigError } from '@obs/core';
 import type { Alert, NotificationKind, Notifier } from './engine';
-import { deliver, type DeliveryOptions } from './notifiers';
-import { matcherStrings, parseDuration, type Matcher } from './query';
+import {
+  checkAddresses,
+  checkRouteTimings,
+  checkRoutingKey,
+  checkUrl,
+  deliver,
+  type DeliveryOptions,
+} from './notifiers';
+import { matcherStrings, type Matcher } from './query';
 
 export interface AlertmanagerNotifierOptions extends DeliveryOptions {
   /** The Alertmanager, e.g. http://alertmanager:9093 (its /api/v2/alerts is posted to). */
@@ -104,12 +111,7 @@ function routeYaml(route: Route, receivers: ReadonlySet<string>): Record<string,
       'routes',
       `route names receiver "${route.receiver}", which is not defined`,
     );
-  for (const [option, value] of [
-    ['groupWait', route.groupWait],
-    ['groupInterval', route.groupInterval],
-    ['repeatInterval', route.repeatInterval],
-  ] as const)
-    if (value !== undefined) parseDuration(value, option);
+  checkRouteTimings(route);
   return {
     receiver: route.receiver,
     ...(route.matchers ? { matchers: matcherStrings(route.matchers) } : {}),
@@ -122,7 +124,23 @@ function routeYaml(route: Route, receivers: ReadonlySet<string>): Record<string,
   };
 }
 
+/** A receiver checked as its notifier checks it, so that both accept the same settings. */
+function checkReceiver(receiver: Receiver): void {
+  const at = `receivers.${receiver.name}`;
+  if ('webhook' in receiver) checkUrl(receiver.webhook.url, `${at}.webhook.url`);
+  else if ('slack' in receiver) checkUrl(receiver.slack.apiUrl, `${at}.slack.apiUrl`);
+  else if ('pagerduty' in receiver)
+    checkRoutingKey(receiver.pagerduty.routingKey, `${at}.pagerduty.routingKey`);
+  else if ('email' in receiver) {
+    checkAddresses(receiver.email.to, `${at}.email.to`);
+    checkAddresses(receiver.email.from, `${at}.email.from`);
+    if (!/^[^\s:]+:\d+$/.test(receiver.email.smarthost))
+      throw new ObsConfigError(`${at}.email.smarthost`, 'expected host:port');
+  }
+}
+
 function receiverYaml(receiver: Receiver): Record<string, unknown> {
+  checkReceiver(receiver);
   if ('webhook' in receiver)
     return {
       name: receiver.name,

@@ -173,6 +173,61 @@ describe('createAlertEngine lifecycle (fake clock)', () => {
     expect(f.sent).toHaveLength(3);
   });
 
+  it('a silenced pending alert keeps its `for` and its startsAt, fires quietly, and speaks when the silence ends', async () => {
+    const f = fixture();
+    const engine = createAlertEngine({
+      source: f.source,
+      rules: [queueRule({ for: '60s' })],
+      notifiers: [f.recorder],
+      now: f.now,
+    });
+    f.set(500);
+    await engine.tick(); // pending
+    const id = engine.alerts()[0]!.id;
+    expect(engine.silence(id, 5_000)).toMatchObject({ state: 'pending' });
+    f.advance(6_000);
+    await engine.tick(); // the silence is over, but `for` is not
+    expect(engine.get(id)).toMatchObject({ state: 'pending', startsAt: undefined });
+    engine.silence(id, 120_000);
+    f.advance(54_000);
+    await engine.tick(); // `for` held: it fires, silenced
+    const firedAt = f.now();
+    expect(engine.get(id)).toMatchObject({ state: 'silenced', startsAt: firedAt });
+    await engine.idle();
+    expect(f.sent).toEqual([]);
+    f.advance(120_000);
+    await engine.tick(); // the silence ends: firing, announced, startsAt unchanged
+    await engine.idle();
+    expect(engine.get(id)).toMatchObject({ state: 'firing', startsAt: firedAt });
+    expect(f.sent).toEqual([['HighQueueSize', 'firing']]);
+  });
+
+  it("updateAlert(id, { state: 'silenced' }) silences for defaultSilenceMs, then the alert speaks again", async () => {
+    const f = fixture();
+    const engine = createAlertEngine({
+      source: f.source,
+      rules: [queueRule()],
+      notifiers: [f.recorder],
+      now: f.now,
+      defaultSilenceMs: 600_000,
+    });
+    f.set(500);
+    await engine.tick();
+    const id = engine.alerts()[0]!.id;
+    expect(engine.updateAlert(id, { state: 'silenced' })).toMatchObject({
+      state: 'silenced',
+      silencedUntil: f.now() + 600_000,
+    });
+    f.advance(600_000);
+    await engine.tick();
+    await engine.idle();
+    expect(engine.get(id)!.state).toBe('firing');
+    expect(f.sent).toEqual([
+      ['HighQueueSize', 'firing'],
+      ['HighQueueSize', 'firing'],
+    ]);
+  });
+
   it('supports seed 003’s manual alerts: trigger, update, resolve', async () => {
     const f = fixture();
     const engine = createAlertEngine({

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ObsConfigError, reportInternalError } from '@obs/core';
+import { checkRouteTimings } from './notifiers';
 import { matcher, parseDuration, type Matchers } from './query';
 import type { Rule, Severity } from './rules';
 import { renderTemplate } from './rules';
@@ -158,6 +159,8 @@ export interface AlertEngineOptions {
   store?: AlertStore;
   /** Firing alerts are notified again this often. @default 4 h */
   repeatIntervalMs?: number;
+  /** How long `updateAlert(id, { state: 'silenced' })` silences (a silence always ends). @default 1 h */
+  defaultSilenceMs?: number;
   /** @default Date.now (tests pass a fake clock) */
   now?: () => number;
 }
@@ -245,6 +248,7 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     intervalMs = 1000,
     notifiers = [],
     repeatIntervalMs = 4 * 3_600_000,
+    defaultSilenceMs = 3_600_000,
     inhibitWarnings = true,
   } = options;
   const now = options.now ?? Date.now;
@@ -252,6 +256,8 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
   if (typeof (source as Partial<MetricSource> | undefined)?.collect !== 'function')
     throw new ObsConfigError('source', 'expected { collect() }');
   if (!(intervalMs >= 10)) throw new ObsConfigError('intervalMs', 'expected ≥ 10');
+  if (!(defaultSilenceMs > 0) || !Number.isFinite(defaultSilenceMs))
+    throw new ObsConfigError('defaultSilenceMs', 'expected a positive number of ms');
   const receiverNames = new Set(notifiers.map((n) => n.name));
   const checkRoute = (route: AlertRoute) => {
     if (!receiverNames.has(route.receiver))
@@ -259,6 +265,7 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
         'routes',
         `route names receiver "${route.receiver}", which is not a notifier`,
       );
+    checkRouteTimings(route);
     route.routes?.forEach(checkRoute);
   };
   if (options.routes) checkRoute(options.routes);
@@ -422,8 +429,13 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
   };
 
   const fire = (alert: Alert, t: number, cooldownMs: number) => {
-    alert.state = 'firing';
     alert.startsAt = t;
+    // Silenced while pending: it fires (its `for` held), quietly, until the silence ends.
+    if (alert.silencedUntil !== undefined && t < alert.silencedUntil) {
+      alert.state = 'silenced';
+      return;
+    }
+    alert.state = 'firing';
     // Inside the cooldown after a resolve, it fires without a new notification: no flapping.
     if (!coolingDown(alert, t, cooldownMs)) notify(alert, 'firing');
   };
@@ -571,8 +583,9 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     },
     silence(id, durationMs) {
       const alert = byId.get(id);
-      if (!alert || !(durationMs > 0)) return undefined;
-      alert.state = 'silenced';
+      if (!alert || !(durationMs > 0) || !Number.isFinite(durationMs)) return undefined;
+      // A pending alert stays pending: its `for` still decides when it fires (silently).
+      if (alert.state !== 'pending') alert.state = 'silenced';
       alert.silencedUntil = now() + durationMs;
       return { ...alert };
     },
@@ -613,8 +626,12 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
       if (!alert) return undefined;
       if (change.message) alert.annotations = { ...alert.annotations, description: change.message };
       if (change.state === 'resolved') resolve(alert, now());
+      else if (change.state === 'silenced') return engine.silence(id, defaultSilenceMs);
       else if (change.state === 'acknowledged') alert.state = 'acknowledged';
-      else if (change.state) alert.state = change.state;
+      else if (change.state === 'firing' && alert.state !== 'pending') {
+        alert.state = 'firing'; // unsilence, unacknowledge
+        alert.silencedUntil = undefined;
+      }
       return { ...alert };
     },
     ingest(alerts) {

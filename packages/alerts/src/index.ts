@@ -1,5 +1,13 @@
 export { value, rate, increase, irate, sum, ratio, add, quantile, parseDuration } from './query';
-export type { Query, Sample, VectorElement, History, RangeSummary, Matcher, Matchers } from './query';
+export type {
+  Query,
+  Sample,
+  VectorElement,
+  History,
+  RangeSummary,
+  Matcher,
+  Matchers,
+} from './query';
 export { defineRule, above, below, outside, renderTemplate, TEMPLATE_FUNCTIONS } from './rules';
 export type { Rule, RuleDefinition, Condition, Severity } from './rules';
 export { standardRules } from './standard';

@@ -2,9 +2,14 @@ import { createTransport, type Transporter } from 'nodemailer';
 // The full file name: ESM resolution (node16/nodenext) finds no directory index, and the
 // published .d.ts keeps this specifier as written.
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
-import { ObsConfigError } from '@obs/core';
 import type { Alert, NotificationKind, Notifier } from './engine';
-import { checkUrl, deliver, type DeliveryOptions } from './notifiers';
+import {
+  checkAddresses,
+  checkRoutingKey,
+  checkUrl,
+  deliver,
+  type DeliveryOptions,
+} from './notifiers';
 
 const COLORS = { critical: '#d1242f', warning: '#d4a72c', info: '#0969da', resolved: '#1a7f37' };
 
@@ -71,8 +76,7 @@ const PD_SEVERITY = { critical: 'critical', warning: 'warning', info: 'info' } a
 
 /** PagerDuty Events API v2: trigger on firing, resolve on resolve, deduplicated by fingerprint. */
 export function pagerDutyNotifier(options: PagerDutyNotifierOptions): Notifier {
-  if (typeof options.routingKey !== 'string' || options.routingKey.length !== 32)
-    throw new ObsConfigError('routingKey', 'expected the 32-character integration key');
+  checkRoutingKey(options.routingKey, 'routingKey');
   const url = options.url ?? 'https://events.pagerduty.com/v2/enqueue';
   checkUrl(url, 'url');
   return {
@@ -114,8 +118,8 @@ export interface EmailNotifierOptions {
 
 /** Email over SMTP (nodemailer): subject with state and severity, text body with the details. */
 export function emailNotifier(options: EmailNotifierOptions): Notifier & { close(): void } {
-  if (!options.from || !options.to)
-    throw new ObsConfigError(options.from ? 'to' : 'from', 'expected an address');
+  checkAddresses(options.from, 'from');
+  checkAddresses(options.to, 'to');
   const transport =
     typeof (options.smtp as Transporter).sendMail === 'function'
       ? (options.smtp as Transporter)

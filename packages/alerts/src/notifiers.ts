@@ -1,5 +1,6 @@
 import { ObsConfigError } from '@obs/core';
 import type { Alert, NotificationKind, Notifier } from './engine';
+import { parseDuration } from './query';
 
 export interface DeliveryOptions {
   /** One attempt's limit. @default 5000 */
@@ -10,12 +11,58 @@ export interface DeliveryOptions {
   backoffMs?: number;
 }
 
-/** Throws ObsConfigError naming `option` unless `url` is an absolute URL. */
+// The receiver and route checks below are shared by the notifiers and toAlertmanagerConfig(): what one
+// accepts, the other accepts (Alertmanager's own rules where it has them).
+
+/** An http(s) URL, as Alertmanager requires for webhook, Slack and PagerDuty URLs. */
 export function checkUrl(url: string, option: string): void {
+  let parsed: URL;
   try {
-    new URL(url);
+    parsed = new URL(url);
   } catch {
     throw new ObsConfigError(option, 'expected an absolute URL');
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new ObsConfigError(option, `expected an http(s) URL, got ${parsed.protocol}`);
+}
+
+/** A PagerDuty Events API v2 integration key: 32 letters and digits. */
+export function checkRoutingKey(key: unknown, option: string): void {
+  if (typeof key !== 'string' || !/^[A-Za-z0-9]{32}$/.test(key))
+    throw new ObsConfigError(option, 'expected the 32-character integration key (letters, digits)');
+}
+
+const ADDRESS = /^(?:[^<>]*<)?[^\s@<>,]+@[^\s@<>,]+>?$/;
+
+/**
+ * Email addresses (`name@host`, or `Name <name@host>`): one, a list, or a comma-separated string
+ * as Alertmanager's `to` takes them.
+ */
+export function checkAddresses(addresses: unknown, option: string): void {
+  const list =
+    typeof addresses === 'string'
+      ? addresses.split(',')
+      : Array.isArray(addresses)
+        ? addresses
+        : [];
+  if (list.length === 0 || !list.every((a) => typeof a === 'string' && ADDRESS.test(a.trim())))
+    throw new ObsConfigError(option, 'expected an email address');
+}
+
+/**
+ * A route's timings as Alertmanager checks them: Prometheus durations, and group_interval and
+ * repeat_interval not zero.
+ */
+export function checkRouteTimings(route: {
+  groupWait?: string;
+  groupInterval?: string;
+  repeatInterval?: string;
+}): void {
+  if (route.groupWait !== undefined) parseDuration(route.groupWait, 'groupWait');
+  for (const option of ['groupInterval', 'repeatInterval'] as const) {
+    const text = route[option];
+    if (text !== undefined && parseDuration(text, option) === 0)
+      throw new ObsConfigError(option, 'must not be zero (Alertmanager refuses it)');
   }
 }
 

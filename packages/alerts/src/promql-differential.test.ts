@@ -402,8 +402,8 @@ describe('in-process PromQL against Prometheus (promtool test rules)', () => {
 
 describe("the issue's incidents, replayed on both", () => {
   const standard = standardRules();
-  const rule = (name: string): Rule => ({
-    ...standard.find((r) => r.name === name)!,
+  const rule = (name: string, severity = 'warning'): Rule => ({
+    ...standard.find((r) => r.name === name && r.severity === severity)!,
     annotations: { summary: '{{ $value }}' },
   });
   const steady = (perMinute: number, from = 0): Point[] =>
@@ -412,7 +412,7 @@ describe("the issue's incidents, replayed on both", () => {
   it('a firing error-rate alert stays firing when one request reaches a never-seen route', async () => {
     const s: Scenario = {
       id: 10_001,
-      rule: rule('CriticalErrorRate'),
+      rule: rule('HighErrorRate', 'critical'),
       series: {
         'http_requests_total{route="/a",status="200"}': steady(600),
         'http_requests_total{route="/a",status="500"}': steady(300),

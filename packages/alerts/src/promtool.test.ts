@@ -35,11 +35,42 @@ describe('the standard rules on the same data: in-process and Prometheus agree',
       for (; minute <= testCase.evalMinutes; minute++) await engine.tick();
       const firing = engine.alerts({ state: 'firing' });
       if (testCase.fires) {
-        expect(firing).toHaveLength(1);
-        expect(firing[0]!.value).toBeCloseTo(testCase.fires.value, 6);
+        const { severities } = testCase.fires;
+        expect(firing.map((a) => a.severity).sort()).toEqual(
+          [...(severities ?? rule.map((r) => r.severity))].sort(),
+        );
+        for (const alert of firing) expect(alert.value).toBeCloseTo(testCase.fires.value, 6);
       } else expect(firing).toEqual([]);
     },
   );
+
+  it('at 50% errors both severities of HighErrorRate fire, and only the critical is notified', async () => {
+    const half = STANDARD_RULE_CASES.find((c) => c.fires && c.fires.value === 0.5)!;
+    const notified: string[] = [];
+    let minute = 0;
+    const engine = createAlertEngine({
+      source: { collect: () => samplesAt(half, minute) },
+      rules,
+      notifiers: [
+        {
+          name: 'team',
+          notify: (alert, kind) => {
+            notified.push(`${kind} ${alert.name} ${alert.severity}`);
+            return Promise.resolve();
+          },
+        },
+      ],
+      now: () => minute * 60_000,
+    });
+    for (; minute <= half.evalMinutes; minute++) await engine.tick();
+    await engine.idle();
+    const firing = engine.alerts({ state: 'firing' });
+    expect(firing.map((a) => `${a.name} ${a.severity}`).sort()).toEqual([
+      'HighErrorRate critical',
+      'HighErrorRate warning',
+    ]);
+    expect(notified).toEqual(['firing HighErrorRate critical']);
+  });
 
   it('Prometheus: promtool test rules passes the generated tests for the exported rules', () => {
     if (!promtool) {

@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import { ObsConfigError } from '@obs/core';
 import type { Sample } from './query';
-import { renderTemplate, type Rule } from './rules';
+import { renderTemplate, type Rule, type Severity } from './rules';
 
 /** One scenario for a rule: input series, and whether the alert fires at `evalMinutes`. */
 export interface RuleTestCase {
@@ -9,8 +9,11 @@ export interface RuleTestCase {
   /** `'metric{label="x"}'` → promtool's expanding notation, one value a minute: `'0+10x30'`. */
   series: Record<string, string>;
   evalMinutes: number;
-  /** The value the alert reports when it fires (for `{{ $value }}` in annotations). */
-  fires: false | { value: number; labels?: Record<string, string> };
+  /**
+   * The value the alert reports when it fires (for `{{ $value }}` in annotations), and which of
+   * the rules of that name (one per severity) fire. @default every rule of the name
+   */
+  fires: false | { value: number; labels?: Record<string, string>; severities?: Severity[] };
 }
 
 /** promtool's `a+bxN` / `a-bxN` / `a` notation, space separated, into values. */
@@ -69,13 +72,12 @@ export function toPromtoolTests(
       rule_files: [ruleFile],
       evaluation_interval: '1m',
       tests: cases.map((c) => {
-        const rule = rules.find((r) => r.name === c.alert);
-        if (!rule) throw new ObsConfigError('cases', `no rule named ${c.alert}`);
-        const labels = {
-          severity: rule.severity,
-          ...rule.labels,
-          ...(c.fires ? c.fires.labels : {}),
-        };
+        const named = rules.filter((r) => r.name === c.alert);
+        if (named.length === 0) throw new ObsConfigError('cases', `no rule named ${c.alert}`);
+        const { fires } = c;
+        const firing = fires
+          ? named.filter((r) => !fires.severities || fires.severities.includes(r.severity))
+          : [];
         return {
           interval: '1m',
           input_series: Object.entries(c.series).map(([series, values]) => ({ series, values })),
@@ -83,22 +85,25 @@ export function toPromtoolTests(
             {
               eval_time: `${c.evalMinutes}m`,
               alertname: c.alert,
-              exp_alerts: c.fires
-                ? [
-                    {
-                      exp_labels: labels,
-                      exp_annotations: Object.fromEntries(
-                        Object.entries(rule.annotations).map(([k, v]) => [
-                          k,
-                          renderTemplate(v, c.fires ? c.fires.value : 0, {
-                            alertname: rule.name,
-                            ...labels,
-                          }),
-                        ]),
-                      ),
-                    },
-                  ]
-                : [],
+              exp_alerts: firing.map((rule) => {
+                const labels = {
+                  severity: rule.severity,
+                  ...rule.labels,
+                  ...(fires ? fires.labels : {}),
+                };
+                return {
+                  exp_labels: labels,
+                  exp_annotations: Object.fromEntries(
+                    Object.entries(rule.annotations).map(([k, v]) => [
+                      k,
+                      renderTemplate(v, fires ? fires.value : 0, {
+                        alertname: rule.name,
+                        ...labels,
+                      }),
+                    ]),
+                  ),
+                };
+              }),
             },
           ],
         };

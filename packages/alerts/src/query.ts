@@ -83,15 +83,28 @@ export interface Query {
   evaluate(history: History): VectorElement[];
 }
 
-const DURATION = /^(\d+)(ms|s|m|h|d)$/;
-const UNIT: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** Prometheus's duration syntax (common/model): units largest first, each at most once. */
+const DURATION = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
+const UNITS_MS = [365 * 86_400_000, 7 * 86_400_000, 86_400_000, 3_600_000, 60_000, 1000, 1];
 
-/** `'5m'` → 300000. */
+/**
+ * A duration as Prometheus and Alertmanager write it, in ms: `'5m'` → 300000, `'1h30m'`, `'1w'`,
+ * `'1y'` (365 days), `'250ms'`, or `'0'`.
+ */
 export function parseDuration(text: string, option = 'window'): number {
-  const match = DURATION.exec(text);
+  if (text === '0') return 0;
+  const match = typeof text === 'string' && text !== '' ? DURATION.exec(text) : null;
   if (!match)
-    throw new ObsConfigError(option, `expected a duration like 30s, 5m, 1h; got "${text}"`);
-  return Number(match[1]) * UNIT[match[2]!]!;
+    throw new ObsConfigError(
+      option,
+      `expected a duration like 30s, 5m, 1h30m or 1w; got ${JSON.stringify(text)}`,
+    );
+  let ms = 0;
+  for (let i = 0; i < UNITS_MS.length; i++)
+    if (match[i + 1] !== undefined) ms += Number(match[i + 1]) * UNITS_MS[i]!;
+  if (!Number.isSafeInteger(ms))
+    throw new ObsConfigError(option, `${JSON.stringify(text)} is too long a duration`);
+  return ms;
 }
 
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -100,11 +113,21 @@ function checkName(name: string): void {
   if (!NAME.test(name)) throw new ObsConfigError('metric', `"${name}" is not a metric name`);
 }
 
+/**
+ * A RegExp as RE2 (Prometheus, Alertmanager) reads it: its `i`, `m` and `s` flags become a
+ * leading `(?ims)` group, so `/api-ci/i` matches `API-CI` there too. Other flags change nothing
+ * for a whole-value match.
+ */
+export function re2Source(re: RegExp): string {
+  const flags = ['i', 'm', 's'].filter((f) => re.flags.includes(f)).join('');
+  return flags ? `(?${flags})${re.source}` : re.source;
+}
+
 /** Each matcher as PromQL (and Alertmanager) write it: `a="x"`, `b=~"5.."`, `c!="dev"`. */
 export function matcherStrings(labels: Matchers | undefined): string[] {
   return Object.entries(labels ?? {}).map(([key, m]) => {
     if (typeof m === 'string') return `${key}=${JSON.stringify(m)}`;
-    if (m instanceof RegExp) return `${key}=~${JSON.stringify(m.source)}`;
+    if (m instanceof RegExp) return `${key}=~${JSON.stringify(re2Source(m))}`;
     return `${key}!=${JSON.stringify(m.not)}`;
   });
 }
@@ -221,6 +244,7 @@ function rangeQuery(
 ): Query {
   checkName(metric);
   const windowMs = parseDuration(window);
+  if (windowMs === 0) throw new ObsConfigError('window', 'a range must be longer than 0');
   const matches = matcher(labels);
   return memoized({
     promql: `${fn}(${metric}${matcherText(labels)}[${window}])`,

@@ -112,7 +112,7 @@ describe('toPrometheusRules', () => {
     const file = parse(yaml) as { groups: { rules: { alert: string }[] }[] };
     expect(file.groups[0]!.rules.map((r) => r.alert)).toEqual([
       'HighErrorRate',
-      'CriticalErrorRate',
+      'HighErrorRate',
       'HighLatency',
       'ServiceDown',
       'HighMemoryUsage',
@@ -142,5 +142,77 @@ describe('toPrometheusRules', () => {
       annotations: { summary: 's' },
     });
     expect(promtoolCheck(toPrometheusRules([broken]))).toMatch(/parse error|unclosed|unexpected/i);
+  });
+});
+
+describe('durations', () => {
+  // Each is tried as a rule's `for`, as a range window, and as an Alertmanager route's
+  // group_wait: our parser accepts exactly what Prometheus and Alertmanager accept.
+  const DURATIONS = [
+    '0',
+    '0s',
+    '90s',
+    '1h30m',
+    '1d12h',
+    '1w',
+    '2w3d',
+    '1y',
+    '250ms',
+    '5m0s',
+    '100y',
+    '',
+    '1.5h',
+    '30m1h',
+    '1h1h',
+    '1M',
+    '5 m',
+    '-1m',
+    'soon',
+  ];
+  const accepts = (f: () => unknown) => {
+    try {
+      f();
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const rule = (forText: string, window = '5m') =>
+    defineRule({
+      name: 'R',
+      query: rate('x_total', window),
+      condition: above(1),
+      severity: 'info',
+      for: forText,
+      annotations: { summary: 's' },
+    });
+
+  it('as `for`, are accepted exactly where promtool check rules accepts them', () => {
+    if (!promtool) {
+      if (process.env.CI)
+        throw new Error('promtool is not installed (scripts/install-test-deps.sh)');
+      return;
+    }
+    const ours = DURATIONS.map((d) => [d, accepts(() => rule(d))]);
+    const theirs = DURATIONS.map((d) => [
+      d,
+      promtoolCheck(
+        `groups:\n  - name: g\n    rules:\n      - alert: R\n        expr: x > 1\n        for: ${JSON.stringify(d)}\n`,
+      ) === '',
+    ]);
+    expect(ours).toEqual(theirs);
+    expect(theirs.filter(([, ok]) => ok)).toHaveLength(11); // the list holds both kinds
+  });
+
+  it('as range windows, are accepted exactly where PromQL accepts them', () => {
+    if (!promtool) return;
+    const ours = DURATIONS.map((d) => [d, accepts(() => rule('0s', d))]);
+    const theirs = DURATIONS.map((d) => [
+      d,
+      promtoolCheck(
+        `groups:\n  - name: g\n    rules:\n      - alert: R\n        expr: ${JSON.stringify(`rate(x_total[${d}]) > 1`)}\n`,
+      ) === '',
+    ]);
+    expect(ours).toEqual(theirs);
   });
 });

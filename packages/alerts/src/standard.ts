@@ -30,8 +30,8 @@ export interface StandardRuleOptions {
 }
 
 /**
- * The seeds' alert set on the metric names @obs/metrics publishes: HighErrorRate,
- * CriticalErrorRate, HighLatency, ServiceDown, HighMemoryUsage, HighCPUUsage,
+ * The seeds' alert set on the metric names @obs/metrics publishes: HighErrorRate (a warning and a
+ * critical), HighLatency, ServiceDown, HighMemoryUsage, HighCPUUsage,
  * DatabaseConnectionPoolExhausted, LowCacheHitRate, HighQueueSize, HighAuthFailureRate and the
  * demo's CreditConsumptionSpike, thresholds as options.
  */
@@ -72,8 +72,10 @@ export function standardRules(options: StandardRuleOptions = {}): Rule[] {
         ...runbook('HighErrorRate'),
       },
     }),
+    // The same condition at a higher threshold: one alert name, told apart by `severity`, so a
+    // firing critical inhibits its warning here and in Alertmanager (equal alertname).
     defineRule({
-      name: 'CriticalErrorRate',
+      name: 'HighErrorRate',
       query: errorShare,
       condition: above(o.criticalErrorRate),
       for: '2m',
@@ -81,7 +83,7 @@ export function standardRules(options: StandardRuleOptions = {}): Rule[] {
       annotations: {
         summary: 'Critical error rate',
         description: 'Error rate is {{ $value | humanizePercentage }} of requests (5m)',
-        ...runbook('CriticalErrorRate'),
+        ...runbook('HighErrorRate'),
       },
     }),
     defineRule({

@@ -46,6 +46,7 @@ describe('alertRoutes', () => {
       acknowledgedBy: 'ana',
     });
     expect((await post(app, `/alerts/${id}/silence`, { duration: 'soon' })).status).toBe(422);
+    expect((await post(app, `/alerts/${id}/silence`, { duration: '0' })).status).toBe(422);
     expect(
       await (await post(app, `/alerts/${id}/silence`, { duration: '2h' })).json(),
     ).toMatchObject({ state: 'silenced' });

@@ -122,6 +122,7 @@ export function alertRoutes(engine: AlertEngine, options: AlertRoutesOptions): H
     } catch {
       return problem(422, 'duration must be like 30m, 2h or 1d', 'duration');
     }
+    if (ms === 0) return problem(422, 'duration must be longer than 0', 'duration');
     const alert = engine.silence(c.req.param('id'), ms);
     return alert ? c.json(alert) : problem(404, 'no active alert with this id');
   });
