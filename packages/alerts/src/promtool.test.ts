@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { createAlertEngine } from './engine';
 import { toPrometheusRules } from './export';
-import { expandValues, samplesAt, toPromtoolTests } from './promtool';
+import { expandValues, samplesAt, toPromtoolTests, type RuleTestCase } from './promtool';
 import { STANDARD_RULE_CASES } from './standard-cases';
 import { standardRules } from './standard';
 
@@ -16,6 +16,7 @@ describe('expandValues', () => {
     expect(expandValues('0+10x3')).toEqual([0, 10, 20, 30]);
     expect(expandValues('5x2 1 9-2x1')).toEqual([5, 5, 5, 1, 9, 7]);
     expect(() => expandValues('lots')).toThrow(expect.objectContaining({ option: 'series' }));
+    expect(expandValues('_x2 1 _ 3')).toEqual([undefined, undefined, 1, undefined, 3]);
   });
 });
 
@@ -70,6 +71,58 @@ describe('the standard rules on the same data: in-process and Prometheus agree',
       'HighErrorRate warning',
     ]);
     expect(notified).toEqual(['firing HighErrorRate critical']);
+  });
+
+  it('one error incident, while new routes appear, is one history entry per severity and no flapping', async () => {
+    // 15 minutes of a third of requests failing, then none; one request to a new route at
+    // minutes 5, 7, 9 and 11 (each a new series).
+    const incident: RuleTestCase = {
+      alert: 'HighErrorRate',
+      series: {
+        'http_requests_total{route="/a",status="200"}': '0+600x40',
+        'http_requests_total{route="/a",status="500"}': '0+300x15 4500x25',
+        ...Object.fromEntries(
+          [5, 7, 9, 11].map((m) => [
+            `http_requests_total{route="/new${m}",status="200"}`,
+            `_x${m} 1x${40 - m}`,
+          ]),
+        ),
+      },
+      evalMinutes: 40,
+      fires: false,
+    };
+    const sent: string[] = [];
+    let minute = 0;
+    const engine = createAlertEngine({
+      source: { collect: () => samplesAt(incident, minute) },
+      rules: rules.filter((r) => r.name === 'HighErrorRate'),
+      notifiers: [
+        {
+          name: 'team',
+          notify: (alert, kind) => {
+            sent.push(`${kind} ${alert.severity}`);
+            return Promise.resolve();
+          },
+        },
+      ],
+      now: () => minute * 60_000,
+    });
+    for (; minute <= incident.evalMinutes; minute++) await engine.tick();
+    await engine.idle();
+    expect(engine.alerts()).toEqual([]);
+    const history = await engine.history();
+    expect(history.map((a) => `${a.name} ${a.severity}`).sort()).toEqual([
+      'HighErrorRate critical',
+      'HighErrorRate warning',
+    ]);
+    // Each is announced once and resolved once: the warning, inhibited while the critical fired,
+    // speaks when the critical ends with the error share still above 5% (as Alertmanager would).
+    expect(sent).toEqual([
+      'firing critical',
+      'firing warning',
+      'resolved critical',
+      'resolved warning',
+    ]);
   });
 
   it('Prometheus: promtool test rules passes the generated tests for the exported rules', () => {

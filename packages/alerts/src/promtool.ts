@@ -16,10 +16,18 @@ export interface RuleTestCase {
   fires: false | { value: number; labels?: Record<string, string>; severities?: Severity[] };
 }
 
-/** promtool's `a+bxN` / `a-bxN` / `a` notation, space separated, into values. */
-export function expandValues(notation: string): number[] {
-  const out: number[] = [];
+/**
+ * promtool's `a+bxN` / `a-bxN` / `a` notation, space separated, into values; `_` and `_xN` are
+ * missing samples (`undefined`: no sample that minute).
+ */
+export function expandValues(notation: string): (number | undefined)[] {
+  const out: (number | undefined)[] = [];
   for (const part of notation.trim().split(/\s+/)) {
+    const missing = /^_(?:x(\d+))?$/.exec(part); // _xN: N missing samples (promtool's count)
+    if (missing) {
+      for (let i = 0; i < Number(missing[1] ?? 1); i++) out.push(undefined);
+      continue;
+    }
     const repeat = /^(-?[\d.]+)x(\d+)$/.exec(part); // axN: a, N+1 times
     if (repeat) {
       for (let i = 0; i <= Number(repeat[2]); i++) out.push(Number(repeat[1]));
@@ -52,8 +60,8 @@ export function parseSeries(selector: string): { name: string; labels: Record<st
 export function samplesAt(testCase: RuleTestCase, minute: number): Sample[] {
   const out: Sample[] = [];
   for (const [selector, notation] of Object.entries(testCase.series)) {
-    const values = expandValues(notation);
-    if (minute < values.length) out.push({ ...parseSeries(selector), value: values[minute]! });
+    const value = expandValues(notation)[minute];
+    if (value !== undefined) out.push({ ...parseSeries(selector), value });
   }
   return out;
 }
