@@ -428,6 +428,25 @@ describe("the issue's incidents, replayed on both", () => {
     if (hasPromtool) expect(differences(ours, await prometheus(s))).toEqual([]);
   });
 
+  it('right after errors start, the error share is not above the true share (a third)', async () => {
+    const s: Scenario = {
+      id: 10_003,
+      rule: { ...rule('HighErrorRate'), forMs: 0, forText: '0s' },
+      series: {
+        'http_requests_total{route="/a",status="200"}': steady(600),
+        // Errors start at minute 10: a new series, a third of all requests from then on.
+        'http_requests_total{route="/a",status="500"}': steady(300, 10),
+      },
+    };
+    const ours = await inProcess(s);
+    expect(ours.map((a) => a.minute)).toEqual(
+      Array.from({ length: MINUTES - 10 }, (_, i) => i + 11),
+    );
+    for (const a of ours) expect(a.value).toBeLessThanOrEqual(1 / 3 + 1e-12);
+    expect(ours.at(-1)!.value).toBeCloseTo(1 / 3, 12);
+    if (hasPromtool) expect(differences(ours, await prometheus(s))).toEqual([]);
+  });
+
   it('one 4M-credit batch for a new agent is no credit spike', async () => {
     const s: Scenario = {
       id: 10_002,
