@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import { hasPromtool, promtoolProblems } from './exposition.fixture';
+import { createMetrics } from './index';
 
 describe('Node cluster', () => {
   it('aggregates two workers’ metrics through prom-client’s AggregatorRegistry', () => {
@@ -18,4 +20,24 @@ describe('Node cluster', () => {
     expect(text).toContain('job_seconds_count{service="clustered",environment="cluster-test"} 2');
     if (hasPromtool) expect(promtoolProblems(text)).toBe('');
   }, 150_000); // three Node processes with tsx: slow on a busy machine; a hang guard only
+
+  it('reports the host’s system metrics once, as one worker read them, and sums the workers’ own', async () => {
+    // What the primary's clusterMetrics() does with the scrapes the workers send it.
+    const workers = [1, 2].map((n) => {
+      const metrics = createMetrics({ defaultLabels: {} });
+      metrics.counter({ name: 'requests_total', help: 'Requests' }).inc(n);
+      return metrics;
+    });
+    const scrapes = await Promise.all(workers.map((m) => m.registry.getMetricsAsJSON()));
+    const aggregated = await AggregatorRegistry.aggregate(scrapes).getMetricsAsJSON();
+    const values = (json: MetricObjectWithValues<MetricValue<string>>[], name: string) =>
+      json.find((m) => m.name === name)?.values.map(({ labels, value }) => ({ labels, value }));
+    expect(values(aggregated, 'requests_total')).toEqual([{ labels: {}, value: 3 }]);
+    const host = scrapes[0]!.map((m) => m.name).filter((name) => name.startsWith('system_'));
+    expect(host).toEqual(
+      expect.arrayContaining(['system_memory_total_bytes', 'system_disk_total_bytes']),
+    );
+    for (const name of host) expect(values(aggregated, name)).toEqual(values(scrapes[0]!, name));
+    await Promise.all(workers.map((m) => m.shutdown()));
+  });
 });

@@ -59,23 +59,34 @@ async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promi
 
 export interface ExposeOptions {
   openMetrics: boolean;
-  /** Default labels as `k="v"` pairs by name, added to series that do not set them. */
-  defaultLabels: Readonly<Record<string, string>>;
   /** How long one metric's collector may take before the metric is left out of this scrape. */
   collectTimeoutMs: number;
+}
+
+interface WriteOptions {
+  openMetrics: boolean;
+  /** The registry's default labels, added to series that do not set them. */
+  defaultLabels: Readonly<Record<string, string | number>>;
 }
 
 /**
  * Writes a registry in the Prometheus text format 0.0.4 or OpenMetrics 1.0. Our own metrics are
  * written from their series directly, with each series' label text rendered once at creation;
  * other metrics (prom-client's defaults, anything registered by hand) through their `get()`.
- * A metric whose collector fails or exceeds `collectTimeoutMs` is left out and reported.
+ * Labels are those of prom-client's `registry.metrics()`: the registry's default labels on every
+ * series that does not set them. A metric whose collector fails or exceeds `collectTimeoutMs` is
+ * left out and reported.
  */
 export async function expose(
   registry: Registry<RegistryContentType>,
   options: ExposeOptions,
 ): Promise<string> {
   const { openMetrics } = options;
+  // prom-client 15 has setDefaultLabels() but no getter: read them where it keeps them.
+  const { _defaultLabels: defaultLabels = {} } = registry as unknown as {
+    _defaultLabels?: Record<string, string | number>;
+  };
+  const written: WriteOptions = { openMetrics, defaultLabels };
   const metrics = registry.getMetricsAsArray() as unknown[];
   const parts = await Promise.all(
     metrics.map(async (metric) => {
@@ -83,14 +94,14 @@ export async function expose(
         if (metric instanceof Gauge)
           await withTimeout(metric.collect(), options.collectTimeoutMs, `${metric.name} collector`);
         if (metric instanceof Counter || metric instanceof Gauge || metric instanceof Histogram) {
-          return writeOwn(metric, options);
+          return writeOwn(metric, written);
         }
         const snapshot = await withTimeout(
           (metric as { get(): Promise<Snapshot> }).get(),
           options.collectTimeoutMs,
           `${(metric as { name?: string }).name ?? 'metric'} collector`,
         );
-        return writeSnapshot(snapshot, options);
+        return writeSnapshot(snapshot, written);
       } catch (err) {
         reportInternalError(err, '@obs/metrics: scrape');
         return '';
@@ -103,11 +114,11 @@ export async function expose(
 
 function defaultsFor(
   labelNames: readonly string[],
-  defaults: Readonly<Record<string, string>>,
+  defaults: Readonly<Record<string, string | number>>,
 ): string {
   return Object.entries(defaults)
     .filter(([k]) => !labelNames.includes(k))
-    .map(([k, v]) => `${k}="${escapeLabelValue(v)}"`)
+    .map(([k, v]) => `${k}="${escapeLabelValue(String(v))}"`)
     .join(',');
 }
 
@@ -122,8 +133,14 @@ function counterNames(name: string, openMetrics: boolean): { family: string; sam
   return { family, sample: `${family}_total` };
 }
 
-function writeOwn(metric: Counter | Gauge | Histogram, options: ExposeOptions): string {
-  const extra = defaultsFor(metric.labelNames, options.defaultLabels);
+function writeOwn(metric: Counter | Gauge | Histogram, options: WriteOptions): string {
+  // The metric's own constant labels, then the registry's, as prom-client's registry writes them.
+  const { constLabels } = metric;
+  const extra = defaultsFor(metric.labelNames, {
+    ...constLabels,
+    ...options.defaultLabels,
+    ...constLabels,
+  });
   if (metric instanceof Histogram) return writeHistogram(metric, extra, options.openMetrics);
   const { family, sample } =
     metric instanceof Counter
@@ -170,7 +187,7 @@ function writeHistogram(metric: Histogram, extra: string, openMetrics: boolean):
   return out;
 }
 
-function writeSnapshot(snapshot: Snapshot, options: ExposeOptions): string {
+function writeSnapshot(snapshot: Snapshot, options: WriteOptions): string {
   const { family, sample } =
     snapshot.type === 'counter'
       ? counterNames(snapshot.name, options.openMetrics)

@@ -73,7 +73,6 @@ export function createMetricsFetchHandler(
       const contentType = negotiate(request.headers.get('accept'));
       const text = await expose(metrics.registry, {
         openMetrics: contentType === OPENMETRICS_CONTENT_TYPE,
-        defaultLabels: raw.defaultLabels,
         collectTimeoutMs: raw.collectTimeoutMs,
       });
       const headers: Record<string, string> = {

@@ -18,6 +18,9 @@ export const DEFAULT_BUCKETS: readonly number[] = [
   0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ];
 
+/** Body and payload sizes, in bytes: 100 B … 10 MB, by powers of ten. */
+export const SIZE_BUCKETS: readonly number[] = [100, 1000, 10_000, 100_000, 1_000_000, 10_000_000];
+
 export interface Exemplar {
   readonly labels: Readonly<Record<string, string>>;
   readonly value: number;

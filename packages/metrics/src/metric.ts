@@ -1,6 +1,7 @@
+import type { Aggregator } from 'prom-client';
 import { ObsConfigError, reportInternalError } from '@obs/core';
 import { checkLabelNames, checkMetricName, type LabelValues } from './labels';
-import { isObject, received } from './options';
+import { hasKeys, isObject, received } from './options';
 import type { Tap } from './backend';
 import { SeriesStore, type OverflowCounter, type Series } from './series';
 
@@ -18,7 +19,8 @@ export interface Snapshot {
   name: string;
   help: string;
   type: MetricKind;
-  aggregator: 'sum';
+  /** How the cluster aggregator combines the workers' values. */
+  aggregator: Aggregator;
   values: Sample[];
 }
 
@@ -52,6 +54,11 @@ export interface MetricContext {
   readonly tap: Tap | undefined;
   /** The span `windowStats()` covers. */
   readonly windowMs: number;
+  /**
+   * Labels on every series of the metric, in every writer (createMetrics's default labels, on a
+   * registry shared with others: there prom-client's default labels are not ours to set).
+   */
+  readonly labels: Readonly<Record<string, string>>;
   /** Exemplar labels for an observation made now (the sampled trace), if any. */
   readonly exemplar: () => Readonly<Record<string, string>> | undefined;
 }
@@ -68,6 +75,8 @@ export abstract class ObsMetric<S extends Series> {
   readonly name: string;
   readonly help: string;
   readonly labelNames: readonly string[];
+  /** `context.labels` but those the metric has as label names (its own values win). */
+  readonly constLabels: Readonly<Record<string, string>>;
   readonly aggregator = 'sum' as const;
   /** Whether `inc()`/`observe()` take prom-client's `{ labels, value, exemplarLabels }`. */
   readonly enableExemplars: boolean;
@@ -88,6 +97,7 @@ export abstract class ObsMetric<S extends Series> {
       );
     this.help = config.help;
     this.labelNames = checkLabelNames(config.labelNames);
+    this.constLabels = constLabels(context.labels, this.labelNames);
     this.store = new SeriesStore(
       this.name,
       this.labelNames,
@@ -205,10 +215,28 @@ export abstract class ObsMetric<S extends Series> {
       name: this.name,
       help: this.help,
       type: this.type,
-      values,
+      values: withLabels(values, this.constLabels),
       aggregator: this.aggregator,
     };
   }
+}
+
+/** `labels` but those named in `labelNames`. */
+export function constLabels(
+  labels: Readonly<Record<string, string>>,
+  labelNames: readonly string[],
+): Readonly<Record<string, string>> {
+  return Object.fromEntries(Object.entries(labels).filter(([k]) => !labelNames.includes(k)));
+}
+
+/** Samples with `labels` added after their own, as prom-client's registry adds its defaults. */
+export function withLabels<V extends { labels: object }>(
+  values: V[],
+  labels: Readonly<Record<string, string>>,
+): V[] {
+  return hasKeys(labels)
+    ? values.map((v) => ({ ...v, labels: { ...v.labels, ...labels } }))
+    : values;
 }
 
 export function badValue(metric: string, value: unknown, why: string): void {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { AlwaysOffSampler, TracerProvider } from '@opentelemetry/sdk-trace';
+import { Counter as PromCounter, Registry } from 'prom-client';
 import { setInternalErrorHandler } from '@obs/core';
 import { hasPromtool, promtoolProblems, samples } from './exposition.fixture';
 import { createMetrics, OPENMETRICS_CONTENT_TYPE, type MetricsOptions } from './index';
@@ -21,6 +22,16 @@ function family(text: string, name: string): Record<string, string> {
       ([k]) => k === name || k.startsWith(`${name}{`) || k.startsWith(`${name}_`),
     ),
   );
+}
+
+/** Non-empty lines with each sample's labels in name order: the text as Prometheus reads it. */
+function parsed(text: string): string[] {
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) =>
+      line.replace(/\{(.*)\}/, (_, labels: string) => `{${labels.split(',').sort().join(',')}}`),
+    );
 }
 
 describe('createMetrics: counters, gauges, histograms', () => {
@@ -94,6 +105,22 @@ describe('createMetrics: counters, gauges, histograms', () => {
     expect(() => metrics.gauge({ name: 'events_total', help: 'x' })).toThrow(
       expect.objectContaining({ option: 'name' }),
     );
+  });
+
+  it('joins a prefix to names with "_" unless the prefix already ends in "_" or ":"', async () => {
+    const name = (prefix: string) =>
+      setup({ prefix }).counter({ name: 'requests_total', help: 'Requests' }).name;
+    expect(name('berrys_agentsapi')).toBe('berrys_agentsapi_requests_total');
+    expect(name('my_app_')).toBe('my_app_requests_total');
+    expect(name('ns:')).toBe('ns:requests_total');
+    expect(name('')).toBe('requests_total');
+    const metrics = setup({ prefix: 'svc', defaultLabels: {} });
+    metrics.incrementCounter('jobs_total');
+    metrics.observe('job_seconds', 0.2);
+    const s = samples(await metrics.metricsText());
+    expect(s.get('svc_jobs_total')).toBe('1');
+    expect(s.get('svc_job_seconds_count')).toBe('1');
+    expect(metrics.windowStats('job_seconds')?.count).toBe(1);
   });
 
   it('escapes label values and help text', async () => {
@@ -207,6 +234,24 @@ describe('enabled: false (seed 003’s configure_metrics)', () => {
     await server.close();
   });
 
+  it('leaves no metric family in the registry, only what the team registered on a shared one', async () => {
+    const own = createMetrics({ enabled: false });
+    own.counter({ name: 'c_total', help: 'c' }).inc();
+    own.observe('e_seconds', 1);
+    expect((await own.registry.metrics()).trim()).toBe('');
+    const registry = new Registry();
+    new PromCounter({ name: 'team_total', help: 'Team', registers: [registry] }).inc();
+    const shared = createMetrics({ registry, enabled: false });
+    shared.counter({ name: 'c_total', help: 'c' }).inc();
+    shared.setGauge('g', 1);
+    for (const text of [await registry.metrics(), await shared.metricsText()])
+      expect(parsed(text)).toEqual([
+        '# HELP team_total Team',
+        '# TYPE team_total counter',
+        'team_total 1',
+      ]);
+  });
+
   it('can be switched off with METRICS_ENABLED=false', async () => {
     const saved = process.env.METRICS_ENABLED;
     process.env.METRICS_ENABLED = 'false';
@@ -245,6 +290,17 @@ describe('helpers (seed 003)', () => {
       expect(samples(text).get(`${name}_count`)).toBe('1');
     }
     expect(samples(text).get('async_seconds_count{kind="db"}')).toBe('1');
+  });
+
+  it('observe() counts a *_bytes histogram into size buckets, and takes buckets of its own', async () => {
+    const metrics = setup({ defaultLabels: {} });
+    metrics.observe('response_size_bytes', 1024);
+    metrics.observe('queue_depth', 7, {}, { buckets: [5, 10] });
+    const s = samples(await metrics.metricsText());
+    expect(s.get('response_size_bytes_bucket{le="1000"}')).toBe('0');
+    expect(s.get('response_size_bytes_bucket{le="10000"}')).toBe('1');
+    expect(s.get('queue_depth_bucket{le="5"}')).toBe('0');
+    expect(s.get('queue_depth_bucket{le="10"}')).toBe('1');
   });
 
   it('summarizes a timer over the recent window', () => {
@@ -295,6 +351,36 @@ describe('helpers (seed 003)', () => {
     } finally {
       setInternalErrorHandler(undefined);
     }
+  });
+});
+
+describe('default labels', () => {
+  it('are the same in registry.metrics() and metricsText(), and only on our metrics on a shared registry', async () => {
+    const fill = (metrics: ReturnType<typeof setup>) => {
+      metrics
+        .counter({ name: 'jobs_total', help: 'Jobs', labelNames: ['kind'] })
+        .inc({ kind: 'a' });
+      metrics.gauge({ name: 'queue_size', help: 'Queued' }).set(2);
+      metrics.histogram({ name: 'job_seconds', help: 'Job time', buckets: [1] }).observe(0.5);
+      metrics.summary({ name: 'job_items', help: 'Items', percentiles: [0.5] }).observe(3);
+    };
+    const own = setup();
+    fill(own);
+    expect(parsed(await own.metricsText())).toEqual(parsed(await own.registry.metrics()));
+    expect(
+      samples(await own.metricsText()).get('queue_size{service="api",environment="test"}'),
+    ).toBe('2');
+
+    const registry = new Registry();
+    registry.setDefaultLabels({ region: 'eu' });
+    new PromCounter({ name: 'team_total', help: 'Team', registers: [registry] }).inc();
+    const shared = setup({ registry });
+    fill(shared);
+    const text = await shared.metricsText();
+    expect(parsed(text)).toEqual(parsed(await registry.metrics()));
+    const s = samples(text);
+    expect(s.get('team_total{region="eu"}')).toBe('1');
+    expect(s.get('queue_size{service="api",environment="test",region="eu"}')).toBe('2');
   });
 });
 

@@ -11,7 +11,7 @@ import {
 import { Counter } from './counter';
 import { expose, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE } from './exposition';
 import { Gauge, type GaugeConfig } from './gauge';
-import { Histogram, type HistogramConfig } from './histogram';
+import { Histogram, SIZE_BUCKETS, type HistogramConfig } from './histogram';
 import { checkLabelNames, type LabelValues } from './labels';
 import type { MetricConfig, MetricContext } from './metric';
 import { isObject, nonEmptyString, received } from './options';
@@ -21,9 +21,16 @@ import { registerSystemMetrics } from './system';
 import type { WindowStats } from './window';
 
 export interface MetricsOptions {
-  /** Prepended to every metric this object creates (not to the `http_*` or default metrics). @default '' */
+  /**
+   * Prepended to every metric this object creates (not to the `http_*` or default metrics), with
+   * `_` between unless it ends in `_` or `:` (`'shop'` and `'shop_'` both give `shop_orders_total`).
+   * @default ''
+   */
   prefix?: string;
-  /** Labels on every series. @default { service, environment } from core's service info */
+  /**
+   * Labels on every series of this object's metrics (on a shared `registry`, on its other metrics
+   * neither). @default { service, environment } from core's service info
+   */
   defaultLabels?: Record<string, string>;
   /** Service identity for the default labels. @default core's `resolveServiceInfo()` (env) */
   service?: ServiceInfoOptions;
@@ -44,8 +51,9 @@ export interface MetricsOptions {
   /** The span `windowStats()` summarizes. @default 60_000 */
   statsWindowMs?: number;
   /**
-   * false turns every call into a no-op: nothing recorded, nothing exposed, no middleware work,
-   * no metrics server (seed 003's `configure_metrics(enabled=False)`).
+   * false turns every call into a no-op: nothing recorded, no metric registered (a shared
+   * `registry` keeps only its own), no middleware work, no metrics server (seed 003's
+   * `configure_metrics(enabled=False)`).
    * @default env `METRICS_ENABLED` ('false' or '0' disables), else true
    */
   enabled?: boolean;
@@ -70,7 +78,16 @@ export interface Metrics {
   /** Seed 003's helpers: the metric is created on first use, its label names from `labels`. */
   incrementCounter(name: string, labels?: LabelValues, value?: number): void;
   setGauge(name: string, value: number, labels?: LabelValues): void;
-  observe(name: string, value: number, labels?: LabelValues): void;
+  /**
+   * `options.buckets` are used when the histogram is made (its first use); by default size
+   * buckets (100 B … 10 MB) for a name ending in `_bytes`, else DEFAULT_BUCKETS (seconds).
+   */
+  observe(
+    name: string,
+    value: number,
+    labels?: LabelValues,
+    options?: Pick<HistogramConfig, 'buckets'>,
+  ): void;
   /** Wraps `fn` (sync or async) to observe its duration into histogram `name`, errors included. */
   recordTimer(name: string, labels?: LabelValues): <R>(fn: () => R) => R;
   /**
@@ -130,8 +147,7 @@ export interface RawFactories {
   counter(config: MetricConfig): Counter;
   gauge(config: GaugeConfig): Gauge;
   histogram(config: HistogramConfig): Histogram;
-  /** The exposition writer's options (default labels, collector timeout). */
-  readonly defaultLabels: Readonly<Record<string, string>>;
+  /** The exposition writer's collector timeout. */
   readonly collectTimeoutMs: number;
   readonly enabled: boolean;
 }
@@ -176,10 +192,13 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     service: service.name,
     environment: service.environment,
   };
-  // On our own registry prom-client's writers (Pushgateway, cluster aggregation) add them too; a
-  // shared registry's default labels belong to whoever shared it.
+  // On our own registry they are the registry's, which every writer adds (ours, registry.metrics(),
+  // Pushgateway, cluster aggregation). A shared registry's default labels belong to whoever shared
+  // it: there our metrics carry them as labels of their own, in every writer alike.
   if (!o.registry) registry.setDefaultLabels(defaultLabels);
-  const prefix = o.prefix ?? '';
+  const labels = o.registry ? defaultLabels : {};
+  // prom-client users write 'my_app_'; 'my_app' must not give 'my_apprequests_total'.
+  const prefix = !o.prefix || /[_:]$/.test(o.prefix) ? (o.prefix ?? '') : `${o.prefix}_`;
   const collectTimeoutMs = o.collectTimeoutMs ?? 1000;
   const envEnabled = process.env.METRICS_ENABLED?.trim().toLowerCase();
   const enabled = o.enabled ?? !(envEnabled === 'false' || envEnabled === '0');
@@ -202,6 +221,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     windowMs: o.statsWindowMs ?? 60_000,
     enabled,
     tap: backend?.tap,
+    labels,
   };
 
   function register<M extends AnyMetric>(metric: M): M {
@@ -213,7 +233,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       }
       return existing as M;
     }
-    registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]);
+    // Disabled, our metrics stay out of the registry: no HELP/TYPE without samples.
+    if (enabled)
+      registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]);
     owned.set(name, metric);
     return metric;
   }
@@ -238,7 +260,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         );
 
   if (enabled && o.collectDefaultMetrics !== false) {
-    collectDefaultMetrics({ register: registry });
+    collectDefaultMetrics({ register: registry, labels });
     // prom-client's nodejs_active_{handles,requests,resources}_total are gauges named like
     // counters, which promtool rejects; the same counts stay available per type without _total.
     for (const metric of registry.getMetricsAsArray() as unknown as {
@@ -250,7 +272,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     }
     const disks =
       typeof o.collectDefaultMetrics === 'object' ? o.collectDefaultMetrics.disks : undefined;
-    registerSystemMetrics(registry, disks ?? ['/']);
+    registerSystemMetrics(registry, disks ?? ['/'], labels);
   }
 
   const unprefixed = {
@@ -332,9 +354,14 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         metrics.gauge({ name, help: name, labelNames: Object.keys(labels ?? {}) }),
       )?.set(labels ?? {}, value);
     },
-    observe(name, value, labels) {
+    observe(name, value, labels, options) {
       byName('histogram', name, labels, () =>
-        metrics.histogram({ name, help: name, labelNames: Object.keys(labels ?? {}) }),
+        metrics.histogram({
+          name,
+          help: name,
+          labelNames: Object.keys(labels ?? {}),
+          buckets: options?.buckets ?? (name.endsWith('_bytes') ? SIZE_BUCKETS : undefined),
+        }),
       )?.observe(labels ?? {}, value);
     },
     recordTimer(name, labels) {
@@ -359,10 +386,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       return metric instanceof Histogram ? metric.window?.stats() : undefined;
     },
     metricsText(contentType = PROMETHEUS_CONTENT_TYPE) {
-      if (!enabled) return Promise.resolve('');
       return expose(registry, {
         openMetrics: contentType.includes('openmetrics'),
-        defaultLabels,
         collectTimeoutMs,
       });
     },
@@ -375,8 +400,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       closed = true;
       const others = (sharers.get(registry) ?? 1) - 1;
       sharers.set(registry, others);
-      for (const name of owned.keys()) {
-        if (name !== OVERFLOW_COUNTER) registry.removeSingleMetric(name);
+      for (const [name, metric] of owned) {
+        // Disabled, it was never registered: the registry's metric of that name is someone else's.
+        if (name !== OVERFLOW_COUNTER && registry.getSingleMetric(name) === metric)
+          registry.removeSingleMetric(name);
       }
       if (others === 0 && registry.getSingleMetric(OVERFLOW_COUNTER) === overflow.counter)
         registry.removeSingleMetric(OVERFLOW_COUNTER);
@@ -386,7 +413,6 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   };
   raw.set(metrics, {
     ...unprefixed,
-    defaultLabels,
     collectTimeoutMs,
     enabled,
   });

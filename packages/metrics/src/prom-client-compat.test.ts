@@ -443,8 +443,15 @@ describe("prom-client's documented API, on @obs/metrics", () => {
 
   it('a second createMetrics() on a shared registry works, with one overflow counter', async () => {
     const registry = new prom.Registry();
-    const a = createMetrics({ registry, collectDefaultMetrics: false, maxSeriesPerMetric: 1 });
-    const b = createMetrics({ registry, collectDefaultMetrics: false, maxSeriesPerMetric: 1 });
+    // No default labels: on a shared registry our metrics would carry them.
+    const options = {
+      registry,
+      collectDefaultMetrics: false,
+      maxSeriesPerMetric: 1,
+      defaultLabels: {},
+    };
+    const a = createMetrics(options);
+    const b = createMetrics(options);
     const ca = a.counter({ name: 'a_total', help: 'a', labelNames: ['k'] });
     const cb = b.counter({ name: 'b_total', help: 'b', labelNames: ['k'] });
     for (const k of ['x', 'y']) {
@@ -515,8 +522,15 @@ describe('children, timers, summaries and shared registries, past the differenti
 
   it('the shared overflow counter outlives the first createMetrics() to shut down', async () => {
     const registry = new prom.Registry();
-    const a = createMetrics({ registry, collectDefaultMetrics: false, maxSeriesPerMetric: 1 });
-    const b = createMetrics({ registry, collectDefaultMetrics: false, maxSeriesPerMetric: 1 });
+    // No default labels: on a shared registry our metrics would carry them.
+    const options = {
+      registry,
+      collectDefaultMetrics: false,
+      maxSeriesPerMetric: 1,
+      defaultLabels: {},
+    };
+    const a = createMetrics(options);
+    const b = createMetrics(options);
     await a.shutdown();
     const cb = b.counter({ name: 'late_total', help: 'l', labelNames: ['k'] });
     cb.inc({ k: 'x' });

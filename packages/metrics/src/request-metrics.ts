@@ -8,7 +8,7 @@ import {
 } from '@obs/core';
 import type { CounterSeries } from './counter';
 import type { GaugeSeries } from './gauge';
-import { DEFAULT_BUCKETS, type Histogram, type HistogramSeries } from './histogram';
+import { DEFAULT_BUCKETS, SIZE_BUCKETS, type Histogram, type HistogramSeries } from './histogram';
 import { checkMetricName } from './labels';
 import { rawFactories, type Metrics } from './metrics';
 import { optionsObject, received } from './options';
@@ -45,7 +45,6 @@ export interface RequestMetricsOptions<N> {
 /** Route label of requests no route matched: one value for all of them. */
 export const UNMATCHED_ROUTE = '__unmatched__';
 
-const SIZE_BUCKETS = [100, 1000, 10_000, 100_000, 1_000_000, 10_000_000];
 /** Label combinations remembered for the fast path; the metrics' own guard bounds the series. */
 const MAX_BUNDLES = 10_000;
 

@@ -1,7 +1,7 @@
 import { Summary as PromSummary } from 'prom-client';
 import { ObsConfigError, reportInternalError } from '@obs/core';
 import { checkLabelNames, checkMetricName } from './labels';
-import { badValue, type MetricConfig, type MetricContext } from './metric';
+import { badValue, constLabels, withLabels, type MetricConfig, type MetricContext } from './metric';
 import { isObject, received } from './options';
 import { labelValuesOf, OVERFLOW, reportOverflow } from './series';
 
@@ -56,6 +56,7 @@ export class Summary extends PromSummary {
   declare readonly labelNames: readonly string[];
   // Set after prom-client's constructor, which already calls reset().
   private guard: Guard | undefined;
+  private readonly constLabels: Readonly<Record<string, string>>;
 
   constructor(config: SummaryConfig, context: MetricContext) {
     if (!isObject(config))
@@ -90,6 +91,12 @@ export class Summary extends PromSummary {
       overflow: Object.fromEntries(labelNames.map((n) => [n, OVERFLOW])),
       warned: false,
     };
+    this.constLabels = constLabels(context.labels, labelNames);
+  }
+
+  override async get(): ReturnType<PromSummary['get']> {
+    const snapshot = await super.get();
+    return { ...snapshot, values: withLabels(snapshot.values, this.constLabels) };
   }
 
   /** The labels to record under: these, or the overflow series' once the cap is reached. */

@@ -1,7 +1,7 @@
 import { readFile, statfs } from 'node:fs/promises';
 import { freemem, loadavg, totalmem } from 'node:os';
 import type { Registry, RegistryContentType } from 'prom-client';
-import type { MetricKind, Sample, Snapshot } from './metric';
+import { withLabels, type MetricKind, type Sample, type Snapshot } from './metric';
 
 /** The container's memory limit and usage from cgroup v2 or v1, when the limit is visible. */
 export function parseCgroupMemory(files: {
@@ -47,15 +47,25 @@ async function cgroupMemory(): Promise<{ limit: number; usage: number } | undefi
   );
 }
 
-/** A metric computed at scrape time: prom-client's registry (and our writer) read it via get(). */
-function collector(name: string, help: string, type: MetricKind, collect: () => Promise<Sample[]>) {
+/**
+ * A metric computed at scrape time: prom-client's registry (and our writer) read it via get().
+ * Each describes the host (or container), which every cluster worker reads alike: the cluster
+ * aggregator takes the first worker's values instead of summing them.
+ */
+function collector(
+  name: string,
+  help: string,
+  type: MetricKind,
+  labels: Readonly<Record<string, string>>,
+  collect: () => Promise<Sample[]>,
+) {
   return {
     name,
     help,
     type,
-    aggregator: 'sum' as const,
+    aggregator: 'first' as const,
     async get(): Promise<Snapshot> {
-      return { name, help, type, aggregator: 'sum', values: await collect() };
+      return { name, help, type, aggregator: 'first', values: withLabels(await collect(), labels) };
     },
     reset: () => undefined,
   };
@@ -64,11 +74,12 @@ function collector(name: string, help: string, type: MetricKind, collect: () => 
 /**
  * Seed 002/004's resource metrics, computed at each scrape: load average, memory (the container's
  * limit when a cgroup sets one), disk space per mount (`statfs`), and network bytes per interface
- * (Linux `/proc/net/dev`; skipped where it cannot be read).
+ * (Linux `/proc/net/dev`; skipped where it cannot be read). `labels` go on every series.
  */
 export function registerSystemMetrics(
   registry: Registry<RegistryContentType>,
   mounts: readonly string[],
+  labels: Readonly<Record<string, string>>,
 ): void {
   const add = (c: ReturnType<typeof collector>) =>
     registry.registerMetric(c as unknown as Parameters<typeof registry.registerMetric>[0]);
@@ -77,6 +88,7 @@ export function registerSystemMetrics(
       'system_load_average',
       'System load average over 1, 5 and 15 minutes.',
       'gauge',
+      labels,
       () => {
         const [one, five, fifteen] = loadavg();
         return Promise.resolve([
@@ -92,6 +104,7 @@ export function registerSystemMetrics(
       'system_memory_total_bytes',
       'Memory this process can use: the cgroup limit when set, else the host total.',
       'gauge',
+      labels,
       async () => {
         const cg = await cgroupMemory();
         return [{ labels: {}, value: cg ? Math.min(cg.limit, totalmem()) : totalmem() }];
@@ -103,6 +116,7 @@ export function registerSystemMetrics(
       'system_memory_available_bytes',
       'Memory still available: below the cgroup limit when set, else free on the host.',
       'gauge',
+      labels,
       async () => {
         const cg = await cgroupMemory();
         return [
@@ -132,6 +146,7 @@ export function registerSystemMetrics(
       'system_disk_total_bytes',
       'Size of each configured filesystem, in bytes.',
       'gauge',
+      labels,
       () => disk((s) => s.blocks * s.bsize),
     ),
   );
@@ -140,6 +155,7 @@ export function registerSystemMetrics(
       'system_disk_free_bytes',
       'Space available to unprivileged users on each configured filesystem, in bytes.',
       'gauge',
+      labels,
       () => disk((s) => s.bavail * s.bsize),
     ),
   );
@@ -154,6 +170,7 @@ export function registerSystemMetrics(
       'system_network_receive_bytes_total',
       'Bytes received per network interface.',
       'counter',
+      labels,
       () => net('rx'),
     ),
   );
@@ -162,6 +179,7 @@ export function registerSystemMetrics(
       'system_network_transmit_bytes_total',
       'Bytes sent per network interface.',
       'counter',
+      labels,
       () => net('tx'),
     ),
   );

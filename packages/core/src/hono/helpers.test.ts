@@ -24,7 +24,10 @@ async function matched(list: PathList | undefined, path: string): Promise<boolea
 describe('pathMatcher', () => {
   it.each([
     ['/health', true],
-    ['/healthz/deep', true],
+    ['/health/db', true],
+    ['/healthz', true],
+    ['/healthcare/patients/1', false],
+    ['/healthplans', false],
     ['/ready', true],
     ['/ready/now', false],
     ['/metrics', true],
@@ -37,6 +40,11 @@ describe('pathMatcher', () => {
   it('takes its own list or a predicate', async () => {
     expect(await matched(['/internal/*'], '/internal/x')).toBe(true);
     expect(await matched(['/internal/*'], '/health')).toBe(false);
+    // `p*` is p and the paths under it, not every path starting with the same letters.
+    expect(await matched(['/admin*'], '/admin')).toBe(true);
+    expect(await matched(['/admin*'], '/admin/users')).toBe(true);
+    expect(await matched(['/admin*'], '/administrators')).toBe(false);
+    expect(await matched(['/internal/*'], '/internal')).toBe(false);
     expect(await matched((c) => c.req.path.length > 5, '/longer')).toBe(true);
   });
 

@@ -10,13 +10,17 @@ export { contentLength };
  */
 export const OPERATIONAL_PATHS: readonly string[] = Object.freeze([
   '/health*',
+  '/healthz',
   '/ready',
   '/live',
   '/metrics',
   '/_obs*',
 ]);
 
-/** Paths as options take them: exact (`/ready`), prefixes ending in `*` (`/health*`), or a predicate. */
+/**
+ * Paths as options take them: exact (`/ready`), a path and the paths under it ending in `*`
+ * (`/health*` is `/health`, `/health/` and `/health/db`, not `/healthcare`), or a predicate.
+ */
 export type PathList = readonly string[] | ((c: Context) => boolean);
 
 /**
@@ -37,11 +41,20 @@ export function pathMatcher(
   if (!Array.isArray(list) || !list.every((p) => typeof p === 'string')) {
     throw new ObsConfigError(
       option,
-      'expected an array of paths (exact, or prefixes ending in *) or a function',
+      'expected an array of paths (exact, or a path and its sub-paths ending in *) or a function',
     );
   }
-  const exact = new Set(list.filter((p) => !p.endsWith('*')));
-  const prefixes = list.filter((p) => p.endsWith('*')).map((p) => p.slice(0, -1));
+  // `/health*`: `/health` itself and what lies under `/health/`; `/api/*`: under `/api/` only.
+  const exact = new Set<string>();
+  const prefixes: string[] = [];
+  for (const p of list) {
+    if (!p.endsWith('*')) exact.add(p);
+    else if (p.endsWith('/*')) prefixes.push(p.slice(0, -1));
+    else {
+      exact.add(p.slice(0, -1));
+      prefixes.push(`${p.slice(0, -1)}/`);
+    }
+  }
   return (c) => {
     const { path } = c.req;
     return exact.has(path) || prefixes.some((p) => path.startsWith(p));

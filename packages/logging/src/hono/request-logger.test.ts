@@ -130,8 +130,11 @@ describe('requestLogger()', () => {
   it('skips health, readiness, liveness and metrics paths by default, or what it is told', async () => {
     const { app, completed } = setup();
     await app.request('/health');
-    await app.request('/healthz/deep');
+    await app.request('/health/deep');
+    await app.request('/healthz');
     expect(completed()).toHaveLength(0);
+    await app.request('/healthcare/patients/1'); // the service's own traffic, not a probe
+    expect(completed().map((r) => r.path)).toEqual(['/healthcare/patients/1']);
     const custom = setup({ skip: (c) => c.req.path.startsWith('/api') });
     await custom.app.request('/api/v1/workspaces/w');
     await custom.app.request('/health');

@@ -14,8 +14,9 @@ export interface RequestLoggerOptions {
   /** The logger to write with; `c.var.logger` is a child of it bound to the request. */
   logger: Logger;
   /**
-   * Paths not logged: exact paths, or prefixes ending in `*`, or a predicate.
-   * @default ['/health*', '/ready', '/live', '/metrics']
+   * Paths not logged: exact paths, a path and its sub-paths ending in `*` (`/health*` is
+   * `/health/db`, not `/healthcare`), or a predicate.
+   * @default core's OPERATIONAL_PATHS: ['/health*', '/healthz', '/ready', '/live', '/metrics', '/_obs*']
    */
   skip?: PathList;
   /** Also log `request started` (at debug) when a request comes in. @default false */
@@ -33,7 +34,7 @@ export interface RequestLoggerOptions {
  * Register it after `obsContext()` from `@obs/core/hono`, which provides the request id.
  *
  * @param options.logger - required.
- * @param options.skip - @default ['/health*', '/ready', '/live', '/metrics']
+ * @param options.skip - @default core's OPERATIONAL_PATHS
  * @param options.logStart - @default false
  * @param options.headers - @default false
  * @example

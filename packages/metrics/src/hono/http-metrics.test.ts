@@ -69,6 +69,32 @@ describe('httpMetrics()', () => {
     if (hasPromtool) expect(promtoolProblems(out)).toBe('');
   });
 
+  it('leaves out /health, /healthz and paths under /health by default, not /healthcare or /healthplans', async () => {
+    const { app, text } = setup();
+    for (const path of ['/health/db', '/healthz', '/healthcare/patients/:id', '/healthplans'])
+      app.get(path, (c) => c.text('ok'));
+    for (const path of ['/health', '/health/', '/health/db', '/healthz']) await app.request(path);
+    await app.request('/healthcare/patients/1');
+    await app.request('/healthplans');
+    const counted = [...samples(await text())].filter(([k]) => k.startsWith('http_requests_total'));
+    expect(counted).toEqual([
+      ['http_requests_total{method="GET",route="/healthcare/patients/:id",status="200"}', '1'],
+      ['http_requests_total{method="GET",route="/healthplans",status="200"}', '1'],
+    ]);
+  });
+
+  it('reads an exclude pattern ending in * as the path and its sub-paths', async () => {
+    const { app, text } = setup({ exclude: ['/admin*'] });
+    for (const path of ['/admin', '/admin/users', '/administrators'])
+      app.get(path, (c) => c.text('ok'));
+    for (const path of ['/admin', '/admin/', '/admin/users', '/administrators'])
+      await app.request(path);
+    const out = await text();
+    expect(count(out, 'method="GET",route="/administrators",status="200"')).toBe('1');
+    expect(out).not.toMatch(/route="\/admin(\/users)?"/);
+    expect(out).not.toContain('__unmatched__');
+  });
+
   it('counts a non-Error throw as a 500', async () => {
     const { app, text } = setup();
     app.get('/string', () => {

@@ -5,7 +5,11 @@ import { optionsObject } from '../options';
 import { requestMetrics, UNMATCHED_ROUTE, type RequestMetricsOptions } from '../request-metrics';
 
 export interface HttpMetricsOptions extends Omit<RequestMetricsOptions<Context>, 'skip'> {
-  /** Paths not measured: exact, prefixes ending in `*`, or a predicate. @default ['/metrics', '/health*', '/ready', '/live'] */
+  /**
+   * Paths not measured: exact, a path and its sub-paths ending in `*` (`/health*` is `/health`,
+   * `/health/` and `/health/db`, not `/healthcare`), or a predicate.
+   * @default core's OPERATIONAL_PATHS: ['/health*', '/healthz', '/ready', '/live', '/metrics', '/_obs*']
+   */
   exclude?: PathList;
 }
 

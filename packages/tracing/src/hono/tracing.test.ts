@@ -146,9 +146,13 @@ describe('tracing() server spans', () => {
     });
   });
 
-  it('skips excluded paths (health and metrics by default)', async () => {
+  it('skips excluded paths (health and metrics by default), not /healthcare', async () => {
     await app().request('/health');
+    await app().request('/health/db');
     expect(spans()).toEqual([]);
+    await app().request('/healthcare/patients/1'); // unmatched, but the service's own traffic
+    expect(spans().map((s) => s.attributes['url.path'])).toEqual(['/healthcare/patients/1']);
+    tracer.memory!.reset();
     await app({ exclude: ['/api/*'] }).request('/api/v1/workspaces/w1');
     expect(spans()).toEqual([]);
   });

@@ -12,7 +12,10 @@ declare module 'hono' {
 }
 
 export interface TracingMiddlewareOptions {
-  /** Paths not traced: exact, prefixes ending in `*`, or a predicate. @default ['/metrics', '/health*', '/ready', '/live'] */
+  /**
+   * Paths not traced: exact, a path and its sub-paths ending in `*` (`/health*` is `/health/db`,
+   * not `/healthcare`), or a predicate. @default core's OPERATIONAL_PATHS
+   */
   exclude?: PathList;
   /** Answer with a `traceparent` header naming the request's span (for clients and support). @default false */
   responseHeader?: boolean;
