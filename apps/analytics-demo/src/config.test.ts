@@ -48,7 +48,11 @@ describe('loadConfig', () => {
     const shortened = alertRules('analytics', loadConfig({ ALERT_FOR: '2s' }).ALERT_FOR);
     expect(new Set(shortened.map((r) => r.forMs))).toEqual(new Set([2000]));
     const own = alertRules('analytics', loadConfig({}).ALERT_FOR);
-    expect(own.find((r) => r.name === 'HighErrorRate')?.forMs).toBe(300_000);
+    const highErrorRate = own.filter((r) => r.name === 'HighErrorRate');
+    expect(highErrorRate.map((r) => [r.severity, r.forMs])).toEqual([
+      ['warning', 300_000],
+      ['critical', 120_000],
+    ]);
   });
 
   it('treats empty variables as unset', () => {

@@ -3,6 +3,7 @@ import { ObsConfigError } from '@obs/core';
 import type { Alert, NotificationKind, Notifier } from './engine';
 import {
   checkAddresses,
+  checkHostPort,
   checkRouteTimings,
   checkRoutingKey,
   checkUrl,
@@ -134,8 +135,7 @@ function checkReceiver(receiver: Receiver): void {
   else if ('email' in receiver) {
     checkAddresses(receiver.email.to, `${at}.email.to`);
     checkAddresses(receiver.email.from, `${at}.email.from`);
-    if (!/^[^\s:]+:\d+$/.test(receiver.email.smarthost))
-      throw new ObsConfigError(`${at}.email.smarthost`, 'expected host:port');
+    checkHostPort(receiver.email.smarthost, `${at}.email.smarthost`);
   }
 }
 

@@ -202,7 +202,7 @@ describe('createAlertEngine lifecycle (fake clock)', () => {
     expect(f.sent).toEqual([['HighQueueSize', 'firing']]);
   });
 
-  it("updateAlert(id, { state: 'silenced' }) silences for defaultSilenceMs, then the alert speaks again", async () => {
+  it("updateAlert(id, { state: 'silenced' }) silences for defaultSilenceMs; then, announced before, it repeats on its interval", async () => {
     const f = fixture();
     const engine = createAlertEngine({
       source: f.source,
@@ -221,11 +221,60 @@ describe('createAlertEngine lifecycle (fake clock)', () => {
     f.advance(600_000);
     await engine.tick();
     await engine.idle();
-    expect(engine.get(id)!.state).toBe('firing');
+    // Firing again, but already announced: as Alertmanager, no new message before the repeat.
+    expect(engine.get(id)).toMatchObject({ state: 'firing', silencedUntil: undefined });
+    expect(f.sent).toEqual([['HighQueueSize', 'firing']]);
+    f.advance(4 * 3_600_000 - 600_000);
+    await engine.tick();
+    await engine.idle();
     expect(f.sent).toEqual([
       ['HighQueueSize', 'firing'],
       ['HighQueueSize', 'firing'],
     ]);
+  });
+
+  it('ends the silence of a manual alert too: it is firing again when the silence is over', async () => {
+    const f = fixture();
+    const engine = createAlertEngine({
+      source: f.source,
+      rules: [],
+      notifiers: [f.recorder],
+      now: f.now,
+      defaultSilenceMs: 60_000,
+    });
+    const { id } = engine.triggerAlert('Backup failed', 'nightly backup', 'critical');
+    expect(engine.updateAlert(id, { state: 'silenced' })).toMatchObject({ state: 'silenced' });
+    f.advance(59_000);
+    await engine.tick();
+    expect(engine.get(id)!.state).toBe('silenced');
+    f.advance(1_000);
+    await engine.tick();
+    await engine.idle();
+    expect(engine.get(id)).toMatchObject({ state: 'firing', silencedUntil: undefined });
+    expect(engine.alerts({ state: 'firing' }).map((a) => a.id)).toEqual([id]);
+    expect(f.sent).toEqual([['Backup failed', 'firing']]); // announced once, at the trigger
+  });
+
+  it("unsilences a pending alert with updateAlert(id, { state: 'firing' }): it then fires aloud", async () => {
+    const f = fixture();
+    const engine = createAlertEngine({
+      source: f.source,
+      rules: [queueRule({ for: '60s' })],
+      notifiers: [f.recorder],
+      now: f.now,
+    });
+    f.set(500);
+    await engine.tick();
+    const id = engine.alerts()[0]!.id;
+    engine.silence(id, 3_600_000);
+    expect(engine.updateAlert(id, { state: 'firing' })).toMatchObject({
+      state: 'pending',
+      silencedUntil: undefined,
+    });
+    f.advance(60_000);
+    await engine.tick();
+    await engine.idle();
+    expect(f.sent).toEqual([['HighQueueSize', 'firing']]);
   });
 
   it('supports seed 003’s manual alerts: trigger, update, resolve', async () => {
@@ -564,6 +613,76 @@ describe('routing and inhibition', () => {
         routes: { receiver: 'nobody' },
       }),
     ).toThrow(expect.objectContaining({ option: 'routes' }));
+  });
+});
+
+describe('one condition, two severities', () => {
+  const rules = [
+    queueRule(),
+    defineRule({
+      name: 'HighQueueSize',
+      query: value('queue_size'),
+      condition: above(400),
+      severity: 'critical',
+      annotations: { summary: 's' },
+    }),
+  ];
+  const severities = (sent: Alert[]) => sent.map((a) => `${a.severity} ${a.state}`);
+
+  it.each(['acknowledge', 'silence'] as const)(
+    'a critical that people %s still keeps its warning quiet, as in Alertmanager',
+    async (action) => {
+      const f = fixture();
+      const sent: Alert[] = [];
+      const engine = createAlertEngine({
+        source: f.source,
+        rules,
+        notifiers: [{ name: 'n', notify: (a) => (sent.push(a), Promise.resolve()) }],
+        now: f.now,
+      });
+      f.set(500);
+      await engine.tick();
+      await engine.idle();
+      expect(severities(sent)).toEqual(['critical firing']);
+      const critical = engine.alerts({ severity: 'critical' })[0]!;
+      if (action === 'acknowledge') engine.acknowledge(critical.id, 'ana');
+      else engine.silence(critical.id, 3_600_000);
+      for (let i = 0; i < 5; i++) {
+        f.advance(60_000);
+        await engine.tick();
+      }
+      await engine.idle();
+      expect(severities(sent)).toEqual(['critical firing']);
+      expect(engine.alerts({ severity: 'warning' })[0]).toMatchObject({
+        state: 'firing',
+        lastNotifiedAt: undefined, // nothing was sent for it
+      });
+    },
+  );
+
+  it("keeps the rule's severity and name whatever labels the samples carry", async () => {
+    const f = fixture();
+    // Samples labelled severity="high", alertname="x": the rules' labels win, as in Prometheus.
+    const source = {
+      collect: () => [
+        {
+          name: 'queue_size',
+          labels: { queue: 'jobs', severity: 'high', alertname: 'x' },
+          value: 500,
+        },
+      ],
+    };
+    const engine = createAlertEngine({ source, rules, now: f.now });
+    await engine.tick();
+    expect(
+      engine
+        .alerts()
+        .map((a) => [a.labels.alertname, a.labels.severity])
+        .sort(),
+    ).toEqual([
+      ['HighQueueSize', 'critical'],
+      ['HighQueueSize', 'warning'],
+    ]);
   });
 });
 

@@ -266,6 +266,7 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
         `route names receiver "${route.receiver}", which is not a notifier`,
       );
     checkRouteTimings(route);
+    matcher(route.matchers); // refuses RegExp flags Alertmanager cannot have
     route.routes?.forEach(checkRoute);
   };
   if (options.routes) checkRoute(options.routes);
@@ -334,14 +335,14 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     alert.severity === 'warning' &&
     [...active.values()].some(
       (other) =>
-        other.severity === 'critical' && other.state === 'firing' && other.name === alert.name,
+        // Acknowledged or silenced, a critical still inhibits (as Alertmanager's inhibitor does).
+        other.severity === 'critical' && other.state !== 'pending' && other.name === alert.name,
     );
 
   // During a tick, notifications wait until every rule was evaluated, so a critical and its
   // warning that start together are seen together (the warning is inhibited).
   let batch: [Alert, NotificationKind][] | undefined;
   const notify = (alert: Alert, kind: NotificationKind) => {
-    alert.lastNotifiedAt = now();
     if (batch) batch.push([alert, kind]);
     else send(alert, kind);
   };
@@ -406,6 +407,7 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
 
   const send = (alert: Alert, kind: NotificationKind) => {
     if (kind === 'firing' && inhibited(alert)) return;
+    alert.lastNotifiedAt = now();
     if (kind === 'firing') announced.add(alert);
     const snapshot = { ...alert };
     if (options.routes) {
@@ -418,10 +420,6 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     }
     for (const notifier of notifiers) track(notifier, () => notifier.notify(snapshot, kind));
   };
-
-  const quiet = (alert: Alert, t: number) =>
-    alert.state === 'acknowledged' ||
-    (alert.silencedUntil !== undefined && t < alert.silencedUntil);
 
   const coolingDown = (alert: Alert, t: number, cooldownMs: number) => {
     const last = resolvedAt.get(alert.fingerprint);
@@ -463,12 +461,19 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     const holding = new Set<string>();
     for (const e of elements) {
       if (!rule.check(e.value)) continue;
-      const labels = { alertname: rule.name, severity: rule.severity, ...rule.labels, ...e.labels };
+      // As Prometheus: the rule's labels over the sample's, alertname last; templates see the
+      // sample's own labels.
+      const labels = {
+        ...e.labels,
+        severity: rule.severity,
+        ...rule.labels,
+        alertname: rule.name,
+      };
       const fingerprint = fingerprintOf(rule.name, labels);
       holding.add(fingerprint);
       let alert = active.get(fingerprint);
       const annotations = Object.fromEntries(
-        Object.entries(rule.annotations).map(([k, v]) => [k, renderTemplate(v, e.value, labels)]),
+        Object.entries(rule.annotations).map(([k, v]) => [k, renderTemplate(v, e.value, e.labels)]),
       );
       if (!alert) {
         alert = newAlert({
@@ -491,15 +496,7 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
       alert.annotations = annotations;
       if (alert.state === 'pending') {
         if (t - alert.activeAt >= rule.forMs) fire(alert, t, rule.cooldownMs);
-      } else if (
-        alert.state === 'silenced' &&
-        alert.silencedUntil !== undefined &&
-        t >= alert.silencedUntil
-      ) {
-        alert.state = 'firing';
-        alert.silencedUntil = undefined;
-        notify(alert, 'firing');
-      } else if (alert.state === 'firing' && !quiet(alert, t)) {
+      } else if (alert.state === 'firing') {
         // Announced: repeat every repeatInterval. Not yet (it came back inside a cooldown):
         // announce once the cooldown is over.
         const due = announced.has(alert)
@@ -518,6 +515,19 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
       }
   };
 
+  // Silences that ended: the alert is firing again. One never announced (it fired while silenced)
+  // is announced now, a rule's by its evaluation (cooldown respected); one announced before its
+  // silence is not sent again until its repeat interval, as Alertmanager's notification log does.
+  const endSilences = (t: number) => {
+    for (const alert of active.values()) {
+      if (alert.silencedUntil === undefined || t < alert.silencedUntil) continue;
+      alert.silencedUntil = undefined;
+      if (alert.state !== 'silenced') continue;
+      alert.state = 'firing';
+      if (!ruleOf.has(alert) && !announced.has(alert)) notify(alert, 'firing');
+    }
+  };
+
   let timer: NodeJS.Timeout | undefined;
   let ticking = false;
   const engine: AlertEngine = {
@@ -529,6 +539,7 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
         const t = now();
         history.record(samples, t);
         batch = [];
+        endSilences(t);
         for (const rule of rules) evaluate(rule, t);
         const due = batch;
         batch = undefined;
@@ -627,10 +638,11 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
       if (change.message) alert.annotations = { ...alert.annotations, description: change.message };
       if (change.state === 'resolved') resolve(alert, now());
       else if (change.state === 'silenced') return engine.silence(id, defaultSilenceMs);
-      else if (change.state === 'acknowledged') alert.state = 'acknowledged';
-      else if (change.state === 'firing' && alert.state !== 'pending') {
-        alert.state = 'firing'; // unsilence, unacknowledge
-        alert.silencedUntil = undefined;
+      else if (change.state === 'acknowledged' && alert.state !== 'pending')
+        alert.state = 'acknowledged'; // as acknowledge(): a pending alert has nothing to own yet
+      else if (change.state === 'firing') {
+        if (alert.state !== 'pending') alert.state = 'firing'; // unacknowledge
+        alert.silencedUntil = undefined; // unsilence
       }
       return { ...alert };
     },

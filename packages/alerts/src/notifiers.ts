@@ -1,3 +1,4 @@
+import addressparser from 'nodemailer/lib/addressparser/index.js';
 import { ObsConfigError } from '@obs/core';
 import type { Alert, NotificationKind, Notifier } from './engine';
 import { parseDuration } from './query';
@@ -11,10 +12,11 @@ export interface DeliveryOptions {
   backoffMs?: number;
 }
 
-// The receiver and route checks below are shared by the notifiers and toAlertmanagerConfig(): what one
-// accepts, the other accepts (Alertmanager's own rules where it has them).
+// The receiver and route checks below are shared by the notifiers and toAlertmanagerConfig(), so
+// both accept the same settings, and amtool accepts whatever they accept. Two are stricter than
+// amtool, which only asks for something non-empty: the PagerDuty key and the email addresses.
 
-/** An http(s) URL, as Alertmanager requires for webhook, Slack and PagerDuty URLs. */
+/** An http(s) URL with a host, as Alertmanager requires for webhook, Slack and PagerDuty URLs. */
 export function checkUrl(url: string, option: string): void {
   let parsed: URL;
   try {
@@ -24,6 +26,10 @@ export function checkUrl(url: string, option: string): void {
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
     throw new ObsConfigError(option, `expected an http(s) URL, got ${parsed.protocol}`);
+  // WHATWG URL reads `http:host` and `http:///host` as `http://host/`; Go's parser (Alertmanager)
+  // finds no host in them.
+  if (!/^https?:\/\/[^/?#]/i.test(url.trim()))
+    throw new ObsConfigError(option, 'expected http(s)://host…');
 }
 
 /** A PagerDuty Events API v2 integration key: 32 letters and digits. */
@@ -32,21 +38,24 @@ export function checkRoutingKey(key: unknown, option: string): void {
     throw new ObsConfigError(option, 'expected the 32-character integration key (letters, digits)');
 }
 
-const ADDRESS = /^(?:[^<>]*<)?[^\s@<>,]+@[^\s@<>,]+>?$/;
-
 /**
- * Email addresses (`name@host`, or `Name <name@host>`): one, a list, or a comma-separated string
- * as Alertmanager's `to` takes them.
+ * Email addresses (`name@host`, `"Doe, Jane" <jane@host>`): one, a list, or a comma-separated
+ * string as Alertmanager's `to` takes them, read by nodemailer's address parser.
  */
 export function checkAddresses(addresses: unknown, option: string): void {
   const list =
-    typeof addresses === 'string'
-      ? addresses.split(',')
-      : Array.isArray(addresses)
-        ? addresses
-        : [];
-  if (list.length === 0 || !list.every((a) => typeof a === 'string' && ADDRESS.test(a.trim())))
+    typeof addresses === 'string' ? [addresses] : Array.isArray(addresses) ? addresses : [];
+  const parsed = list.flatMap((a) =>
+    typeof a === 'string' ? addressparser(a, { flatten: true }) : [{ name: '', address: '' }],
+  );
+  if (parsed.length === 0 || !parsed.every((a) => /^[^\s@]+@[^\s@]+$/.test(a.address)))
     throw new ObsConfigError(option, 'expected an email address');
+}
+
+/** `host:port`, the host a name, an IPv4 address or a bracketed IPv6 address (Go's SplitHostPort). */
+export function checkHostPort(value: unknown, option: string): void {
+  if (typeof value !== 'string' || !/^(?:\[[0-9A-Fa-f:.]+\]|[^\s:[\]]+):\d{1,5}$/.test(value))
+    throw new ObsConfigError(option, 'expected host:port');
 }
 
 /**

@@ -428,6 +428,34 @@ describe("the issue's incidents, replayed on both", () => {
     if (hasPromtool) expect(differences(ours, await prometheus(s))).toEqual([]);
   });
 
+  it('at low traffic, ticking every second, one request to a new route does not resolve it', async () => {
+    // One 200 and one 500 every 10 s; at 600 s one request to /new, a series born at 1.
+    let t = 0;
+    const engine = createAlertEngine({
+      source: {
+        collect: () => [
+          ...['200', '500'].map((status) => ({
+            name: 'http_requests_total',
+            labels: { route: '/a', status },
+            value: Math.floor(t / 10_000),
+          })),
+          ...(t >= 600_000
+            ? [{ name: 'http_requests_total', labels: { route: '/new', status: '200' }, value: 1 }]
+            : []),
+        ],
+      },
+      rules: [rule('HighErrorRate', 'critical')],
+      now: () => t,
+    });
+    const states: string[] = [];
+    for (; t <= 900_000; t += 1000) {
+      await engine.tick();
+      if (t >= 590_000) states.push(engine.alerts()[0]?.state ?? 'none');
+    }
+    engine.stop();
+    expect(new Set(states)).toEqual(new Set(['firing']));
+  });
+
   it('right after errors start, the error share is not above the true share (a third)', async () => {
     const s: Scenario = {
       id: 10_003,
@@ -444,6 +472,30 @@ describe("the issue's incidents, replayed on both", () => {
     );
     for (const a of ours) expect(a.value).toBeLessThanOrEqual(1 / 3 + 1e-12);
     expect(ours.at(-1)!.value).toBeCloseTo(1 / 3, 12);
+    if (hasPromtool) expect(differences(ours, await prometheus(s))).toEqual([]);
+  });
+
+  it("a rate exactly at its threshold fires as in Prometheus (Go's order of operations)", async () => {
+    const s: Scenario = {
+      id: 10_004,
+      rule: defineRule({
+        name: 'AtThreshold',
+        query: rate('x_total', '5m'),
+        // Prometheus's own value at minute 5 for the series below: > holds there, by its rounding.
+        condition: above(0.058333333333333334),
+        severity: 'warning',
+        annotations: { summary: '{{ $value }}' },
+      }),
+      series: {
+        x_total: Array.from({ length: MINUTES + 1 }, (_, m) => (m < 2 ? '_' : 1000 + (m - 2) * 5)),
+      },
+    };
+    const ours = await inProcess(s);
+    expect(ours[0]).toEqual({
+      minute: 5,
+      labels: 'alertname=AtThreshold,severity=warning',
+      value: 0.05833333333333334,
+    });
     if (hasPromtool) expect(differences(ours, await prometheus(s))).toEqual([]);
   });
 

@@ -131,3 +131,14 @@ describe('queries evaluated in-process', () => {
     expect(() => rate('x', 'five minutes')).toThrow(expect.objectContaining({ option: 'window' }));
   });
 });
+
+describe('RegExp matchers', () => {
+  it('export the i and s flags as RE2 writes them, and refuse m and y, which RE2 cannot mean', () => {
+    expect(rate('x_total', '5m', { team: /API-CI/i }).promql).toBe(
+      'rate(x_total{team=~"(?i)API-CI"}[5m])',
+    );
+    expect(value('x', { text: /a.b/is }).promql).toBe('x{text=~"(?is)a.b"}');
+    for (const re of [/api/m, /api/y])
+      expect(() => value('x', { team: re })).toThrow(expect.objectContaining({ option: 'labels' }));
+  });
+});

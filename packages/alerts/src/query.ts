@@ -85,6 +85,7 @@ export interface Query {
 
 /** Prometheus's duration syntax (common/model): units largest first, each at most once. */
 const DURATION = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
+const MAX_DURATION_MS = 9_223_372_036_854; // (2^63 - 1) ns
 const UNITS_MS = [365 * 86_400_000, 7 * 86_400_000, 86_400_000, 3_600_000, 60_000, 1000, 1];
 
 /**
@@ -102,7 +103,8 @@ export function parseDuration(text: string, option = 'window'): number {
   let ms = 0;
   for (let i = 0; i < UNITS_MS.length; i++)
     if (match[i + 1] !== undefined) ms += Number(match[i + 1]) * UNITS_MS[i]!;
-  if (!Number.isSafeInteger(ms))
+  // Go's time.Duration: int64 nanoseconds, about 292 years.
+  if (ms > MAX_DURATION_MS)
     throw new ObsConfigError(option, `${JSON.stringify(text)} is too long a duration`);
   return ms;
 }
@@ -114,12 +116,26 @@ function checkName(name: string): void {
 }
 
 /**
- * A RegExp as RE2 (Prometheus, Alertmanager) reads it: its `i`, `m` and `s` flags become a
- * leading `(?ims)` group, so `/api-ci/i` matches `API-CI` there too. Other flags change nothing
- * for a whole-value match.
+ * Flags with no RE2 equivalent for a whole-value match: `m` (JavaScript's `^`/`$` would match at
+ * line ends inside the anchored value) and `y` (sticky: a match would depend on the last one).
+ */
+function checkFlags(re: RegExp): void {
+  const bad = ['m', 'y'].filter((f) => re.flags.includes(f));
+  if (bad.length)
+    throw new ObsConfigError(
+      'labels',
+      `/${re.source}/${re.flags}: the ${bad.join(', ')} flag has no Prometheus equivalent`,
+    );
+}
+
+/**
+ * A RegExp as RE2 (Prometheus, Alertmanager) reads it: its `i` and `s` flags become a
+ * leading `(?is)` group, so `/api-ci/i` matches `API-CI` there too (`g` and `u` change nothing
+ * for a whole-value match; `m` and `y` are refused).
  */
 export function re2Source(re: RegExp): string {
-  const flags = ['i', 'm', 's'].filter((f) => re.flags.includes(f)).join('');
+  checkFlags(re);
+  const flags = ['i', 's'].filter((f) => re.flags.includes(f)).join('');
   return flags ? `(?${flags})${re.source}` : re.source;
 }
 
@@ -145,6 +161,7 @@ export function matcher(
     ([key, m]): ((labels: Readonly<Record<string, string>>) => boolean) => {
       if (typeof m === 'string') return (labels) => (labels[key] ?? '') === m;
       if (m instanceof RegExp) {
+        checkFlags(m);
         const anchored = new RegExp(`^(?:${m.source})$`, m.flags.replace('g', ''));
         return (labels) => anchored.test(labels[key] ?? '');
       }
@@ -200,12 +217,14 @@ export function value(metric: string, labels?: Matchers): Query {
  * Prometheus's `extrapolatedRate` (promql/functions.go) for a counter: the increase between the
  * window's first and last points, resets handled, extrapolated toward the window's edges by at
  * most half the average sample interval (or up to the edge when a point is that close to it), and
- * never back past the counter's zero point. Fewer than two points: no result.
+ * never back past the counter's zero point; for `rate`, per second of the range. Fewer than two
+ * points: no result.
  */
-function extrapolatedIncrease(
+function extrapolatedRate(
   s: RangeSummary,
   rangeStart: number,
   rangeEnd: number,
+  isRate: boolean,
 ): number | undefined {
   if (s.count < 2) return undefined;
   // Go's order of operations, so that the results are the same numbers.
@@ -224,7 +243,9 @@ function extrapolatedIncrease(
     durationToStart < extrapolationThreshold ? durationToStart : averageDurationBetweenSamples / 2;
   extrapolateToInterval +=
     durationToEnd < extrapolationThreshold ? durationToEnd : averageDurationBetweenSamples / 2;
-  return result * (extrapolateToInterval / sampledInterval);
+  let factor = extrapolateToInterval / sampledInterval;
+  if (isRate) factor /= (rangeEnd - rangeStart) / 1000;
+  return result * factor;
 }
 
 /** Prometheus's `irate`: the per-second change between the window's last two points. */
@@ -258,10 +279,7 @@ function rangeQuery(
         if (!matches(s.labels)) continue;
         let v: number | undefined;
         if (fn === 'irate') v = instantRate(s);
-        else {
-          v = extrapolatedIncrease(s, h.now - windowMs, h.now);
-          if (v !== undefined && fn === 'rate') v = v / (windowMs / 1000);
-        }
+        else v = extrapolatedRate(s, h.now - windowMs, h.now, fn === 'rate');
         if (v !== undefined) out.push({ labels: s.labels, value: v });
       }
       return out;

@@ -9,12 +9,12 @@ export const STANDARD_RULE_CASES: readonly RuleTestCase[] = [
   {
     alert: 'HighErrorRate',
     series: {
-      'http_requests_total{status="200"}': '0+540x30',
-      'http_requests_total{status="500"}': '0+60x30',
+      'http_requests_total{status="200"}': '0+552x30',
+      'http_requests_total{status="500"}': '0+48x30',
     },
     evalMinutes: 20,
-    // 10% is above the warning's 5% and not above the critical's 10%.
-    fires: { value: 0.1, severities: ['warning'] },
+    // 8% is above the warning's 5% and below the critical's 10%.
+    fires: { value: 0.08, severities: ['warning'] },
   },
   {
     alert: 'HighErrorRate',
