@@ -14,6 +14,7 @@ import {
 import { routeReceivers, type Alert } from './engine';
 import { emailNotifier, pagerDutyNotifier, slackNotifier } from './integrations';
 import { webhookNotifier } from './notifiers';
+import { accepts } from './accepts.fixture';
 
 const amtool = spawnSync('amtool', ['--version']).status === 0;
 const alertmanagerBinary = spawnSync('prometheus-alertmanager', ['--version']).status === 0;
@@ -96,6 +97,28 @@ describe('toAlertmanagerConfig', () => {
   });
 });
 
+/** A firing HighErrorRate alert of `severity`, as the engine hands it to a notifier. */
+function highErrorRate(severity: 'warning' | 'critical', service: string, value: number): Alert {
+  const now = Date.now();
+  return {
+    id: `${service}-${severity}`,
+    name: 'HighErrorRate',
+    fingerprint: `HighErrorRate{severity="${severity}",service="${service}"}`,
+    state: 'firing',
+    severity,
+    labels: { alertname: 'HighErrorRate', severity, service },
+    annotations: { summary: `Error rate is ${Math.round(value * 100)}%` },
+    value,
+    source: 'rule',
+    activeAt: now,
+    startsAt: now,
+    endsAt: undefined,
+    lastNotifiedAt: undefined,
+    silencedUntil: undefined,
+    acknowledgedBy: undefined,
+  };
+}
+
 describe('alertmanagerNotifier against a real Alertmanager', () => {
   let am: ChildProcess | undefined;
   let url = '';
@@ -144,24 +167,7 @@ describe('alertmanagerNotifier against a real Alertmanager', () => {
       retries: 0,
       timeoutMs: 60_000, // one attempt: long enough for a busy machine
     });
-    const now = Date.now();
-    const alert: Alert = {
-      id: 'a1',
-      name: 'HighErrorRate',
-      fingerprint: 'HighErrorRate{}',
-      state: 'firing',
-      severity: 'critical',
-      labels: { alertname: 'HighErrorRate', severity: 'critical', service: 'analytics' },
-      annotations: { summary: 'Error rate is 12%' },
-      value: 0.12,
-      source: 'rule',
-      activeAt: now,
-      startsAt: now,
-      endsAt: undefined,
-      lastNotifiedAt: undefined,
-      silencedUntil: undefined,
-      acknowledgedBy: undefined,
-    };
+    const alert = highErrorRate('critical', 'analytics', 0.12);
     try {
       await notifier.notify(alert, 'firing');
       const active = (await (await fetch(`${url}/api/v2/alerts`)).json()) as {
@@ -197,24 +203,7 @@ describe('alertmanagerNotifier against a real Alertmanager', () => {
   it('inhibits the warning of HighErrorRate while its critical fires (one alertname, two severities)', async () => {
     if (!alertmanagerBinary && missing('prometheus-alertmanager')) return;
     const notifier = alertmanagerNotifier({ url, retries: 0, timeoutMs: 60_000 });
-    const now = Date.now();
-    const alert = (severity: 'warning' | 'critical'): Alert => ({
-      id: severity,
-      name: 'HighErrorRate',
-      fingerprint: `HighErrorRate{severity="${severity}"}`,
-      state: 'firing',
-      severity,
-      labels: { alertname: 'HighErrorRate', severity, service: 'inhibition' },
-      annotations: { summary: 'Error rate is 50%' },
-      value: 0.5,
-      source: 'rule',
-      activeAt: now,
-      startsAt: now,
-      endsAt: undefined,
-      lastNotifiedAt: undefined,
-      silencedUntil: undefined,
-      acknowledgedBy: undefined,
-    });
+    const alert = (severity: 'warning' | 'critical') => highErrorRate(severity, 'inhibition', 0.5);
     type Listed = {
       labels: Record<string, string>;
       status: { state: string; inhibitedBy: string[] };
@@ -249,16 +238,6 @@ describe('alertmanagerNotifier against a real Alertmanager', () => {
     }
   }, 30_000);
 });
-
-/** `accepts(f)`: f returns without throwing. */
-const accepts = (f: () => unknown) => {
-  try {
-    f();
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('the export and Alertmanager accept the same settings', () => {
   it('route durations: exactly those amtool check-config accepts', () => {

@@ -8,6 +8,7 @@ import { toPrometheusRules } from './export';
 import { rate, ratio, sum, value } from './query';
 import { above, below, defineRule, outside, renderTemplate } from './rules';
 import { standardRules } from './standard';
+import { accepts } from './accepts.fixture';
 
 const promtool = spawnSync('promtool', ['--version']).status === 0;
 
@@ -173,14 +174,6 @@ describe('durations', () => {
     '106751d',
     '106752d',
   ];
-  const accepts = (f: () => unknown) => {
-    try {
-      f();
-      return true;
-    } catch {
-      return false;
-    }
-  };
   const rule = (forText: string, window = '5m') =>
     defineRule({
       name: 'R',
