@@ -40,4 +40,23 @@ describe('Node cluster', () => {
     for (const name of host) expect(values(aggregated, name)).toEqual(values(scrapes[0]!, name));
     await Promise.all(workers.map((m) => m.shutdown()));
   });
+
+  it('takes info() metrics once and honours a metric’s own aggregator, as prom-client does', async () => {
+    const workers = [10, 20].map((n) => {
+      const metrics = createMetrics({ defaultLabels: {}, collectDefaultMetrics: false });
+      metrics.info('build_info', 'Build', { version: '1.2.3' });
+      metrics.gauge({ name: 'queue_peak', help: 'Peak', aggregator: 'max' }).set(n);
+      metrics.summary({ name: 'job_seconds', help: 'Jobs', aggregator: 'omit' }).observe(n);
+      return metrics;
+    });
+    const scrapes = await Promise.all(workers.map((m) => m.registry.getMetricsAsJSON()));
+    const aggregated = await AggregatorRegistry.aggregate(scrapes).getMetricsAsJSON();
+    const value = (name: string) => aggregated.find((m) => m.name === name)?.values[0]?.value;
+    expect([value('build_info'), value('queue_peak')]).toEqual([1, 20]);
+    expect(aggregated.find((m) => m.name === 'job_seconds')).toBeUndefined();
+    expect(() =>
+      workers[0]!.gauge({ name: 'g', help: 'h', aggregator: 'median' as never }),
+    ).toThrow(expect.objectContaining({ option: 'aggregator' }));
+    await Promise.all(workers.map((m) => m.shutdown()));
+  });
 });

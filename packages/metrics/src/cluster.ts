@@ -4,8 +4,9 @@ import { rawFactories, type Metrics } from './metrics';
 /**
  * In a Node cluster worker: lets the primary's `new AggregatorRegistry().clusterMetrics()`
  * (prom-client) collect this worker's metrics. Counters and histograms are summed across
- * workers; gauges too, by prom-client's default aggregation. The `system_*` metrics describe the
- * host, which every worker sees alike: they are taken from one worker, not summed.
+ * workers; gauges too, unless their `aggregator` says otherwise (`info()` metrics: 'first'). The
+ * `system_*` metrics describe the host, which every worker sees alike: they are taken from one
+ * worker, not summed.
  *
  * @example
  * ```ts

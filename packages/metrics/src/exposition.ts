@@ -82,10 +82,7 @@ export async function expose(
   options: ExposeOptions,
 ): Promise<string> {
   const { openMetrics } = options;
-  // prom-client 15 has setDefaultLabels() but no getter: read them where it keeps them.
-  const { _defaultLabels: defaultLabels = {} } = registry as unknown as {
-    _defaultLabels?: Record<string, string | number>;
-  };
+  const defaultLabels = defaultLabelsOf(registry);
   const written: WriteOptions = { openMetrics, defaultLabels };
   const metrics = registry.getMetricsAsArray() as unknown[];
   const parts = await Promise.all(
@@ -110,6 +107,30 @@ export async function expose(
   );
   const body = parts.filter(Boolean).join('');
   return openMetrics ? `${body}# EOF\n` : body;
+}
+
+let unreadable = false;
+
+/**
+ * A registry's default labels. prom-client 15 has setDefaultLabels() but no getter: they are read
+ * where it keeps them, and a prom-client that keeps them elsewhere is reported once.
+ */
+function defaultLabelsOf(
+  registry: Registry<RegistryContentType>,
+): Readonly<Record<string, string | number>> {
+  const { _defaultLabels: labels } = registry as unknown as { _defaultLabels?: unknown };
+  if (labels !== null && typeof labels === 'object')
+    return labels as Record<string, string | number>;
+  if (!unreadable) {
+    unreadable = true;
+    reportInternalError(
+      new Error(
+        "prom-client's Registry no longer keeps _defaultLabels: default labels are not written",
+      ),
+      '@obs/metrics: scrape',
+    );
+  }
+  return {};
 }
 
 function defaultsFor(

@@ -6,7 +6,7 @@ export { Counter } from './counter';
 export type { CounterChild } from './counter';
 export { Gauge } from './gauge';
 export type { GaugeConfig, GaugeChild } from './gauge';
-export { Histogram, DEFAULT_BUCKETS } from './histogram';
+export { Histogram, DEFAULT_BUCKETS, SIZE_BUCKETS } from './histogram';
 export type { HistogramConfig, HistogramChild, Exemplar } from './histogram';
 export type { MetricConfig, ExemplarOptions } from './metric';
 export type { LabelValues } from './labels';

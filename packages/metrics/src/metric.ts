@@ -35,6 +35,24 @@ export interface MetricConfig {
    * Exemplars are written in the OpenMetrics format only. @default false
    */
   enableExemplars?: boolean;
+  /**
+   * How prom-client's cluster `AggregatorRegistry` combines the workers' values: `'sum'`,
+   * `'first'`, `'min'`, `'max'`, `'average'` or `'omit'`. @default 'sum'
+   */
+  aggregator?: Aggregator;
+}
+
+const AGGREGATORS: readonly Aggregator[] = ['sum', 'first', 'min', 'max', 'average', 'omit'];
+
+/** `config.aggregator` checked, or 'sum'. */
+export function aggregatorOf(config: { name: string; aggregator?: unknown }): Aggregator {
+  const { aggregator = 'sum' } = config;
+  if (!AGGREGATORS.includes(aggregator as Aggregator))
+    throw new ObsConfigError(
+      'aggregator',
+      `${config.name}: expected one of ${AGGREGATORS.join(', ')}, ${received(aggregator)}`,
+    );
+  return aggregator as Aggregator;
 }
 
 /** prom-client's argument to `inc()` and `observe()` of a metric made with `enableExemplars`. */
@@ -77,7 +95,7 @@ export abstract class ObsMetric<S extends Series> {
   readonly labelNames: readonly string[];
   /** `context.labels` but those the metric has as label names (its own values win). */
   readonly constLabels: Readonly<Record<string, string>>;
-  readonly aggregator = 'sum' as const;
+  readonly aggregator: Aggregator;
   /** Whether `inc()`/`observe()` take prom-client's `{ labels, value, exemplarLabels }`. */
   readonly enableExemplars: boolean;
   protected readonly store: SeriesStore<S>;
@@ -113,6 +131,7 @@ export abstract class ObsMetric<S extends Series> {
         `${config.name}: expected a boolean, ${received(config.enableExemplars)}`,
       );
     this.enableExemplars = config.enableExemplars === true;
+    this.aggregator = aggregatorOf(config);
   }
 
   /**
@@ -229,14 +248,22 @@ export function constLabels(
   return Object.fromEntries(Object.entries(labels).filter(([k]) => !labelNames.includes(k)));
 }
 
-/** Samples with `labels` added after their own, as prom-client's registry adds its defaults. */
+/**
+ * Samples with `labels` added after their own, as prom-client's registry adds its defaults: a
+ * sample's own label of the same name wins.
+ */
 export function withLabels<V extends { labels: object }>(
   values: V[],
   labels: Readonly<Record<string, string>>,
 ): V[] {
   return hasKeys(labels)
-    ? values.map((v) => ({ ...v, labels: { ...v.labels, ...labels } }))
+    ? values.map((v) => ({ ...v, labels: { ...v.labels, ...missing(labels, v.labels) } }))
     : values;
+}
+
+/** The entries of `labels` whose names `own` lacks. */
+function missing(labels: Readonly<Record<string, string>>, own: object): Record<string, string> {
+  return Object.fromEntries(Object.entries(labels).filter(([k]) => !(k in own)));
 }
 
 export function badValue(metric: string, value: unknown, why: string): void {

@@ -252,6 +252,20 @@ describe('enabled: false (seed 003’s configure_metrics)', () => {
       ]);
   });
 
+  it('and after shutdown() the shared registry holds the team’s metric, not ours of that name', async () => {
+    const registry = new Registry();
+    new PromCounter({ name: 'c_total', help: 'Team', registers: [registry] }).inc();
+    const shared = createMetrics({ registry, enabled: false });
+    shared.counter({ name: 'c_total', help: 'c' }).inc();
+    shared.reset();
+    await shared.shutdown();
+    expect(parsed(await registry.metrics())).toEqual([
+      '# HELP c_total Team',
+      '# TYPE c_total counter',
+      'c_total 1',
+    ]);
+  });
+
   it('can be switched off with METRICS_ENABLED=false', async () => {
     const saved = process.env.METRICS_ENABLED;
     process.env.METRICS_ENABLED = 'false';
@@ -426,5 +440,14 @@ describe('exemplars', () => {
     metrics.counter({ name: 'hits_total', help: 'h' }).inc();
     const om = await metrics.metricsText(OPENMETRICS_CONTENT_TYPE);
     expect(om).toContain('# TYPE hits counter\nhits_total 1\n');
+  });
+});
+
+describe('defaultLabels', () => {
+  it('refuses names reserved for buckets, quantiles and Prometheus itself', () => {
+    for (const name of ['le', 'quantile', '__name__'])
+      expect(() =>
+        createMetrics({ collectDefaultMetrics: false, defaultLabels: { [name]: 'x' } }),
+      ).toThrow(expect.objectContaining({ option: expect.stringMatching(/^defaultLabels/) }));
   });
 });

@@ -103,12 +103,30 @@ export interface Metrics {
   shutdown(): Promise<void>;
 }
 
+const ACTIVE_TOTALS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
 const schema = z.strictObject({
   prefix: z
     .string()
     .regex(/^([a-zA-Z_:][a-zA-Z0-9_:]*)?$/, 'expected a metric name prefix')
     .optional(),
-  defaultLabels: z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/), z.string()).optional(),
+  // `le` and `quantile` belong to histograms and summaries; `__` names to Prometheus.
+  defaultLabels: z
+    .record(
+      z
+        .string()
+        .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/)
+        .refine(
+          (k) => k !== 'le' && k !== 'quantile' && !k.startsWith('__'),
+          'a reserved label name',
+        ),
+      z.string(),
+    )
+    .optional(),
   service: z
     .strictObject({
       name: z.string().optional(),
@@ -157,6 +175,12 @@ const raw = new WeakMap<Metrics, RawFactories>();
 const OVERFLOW_COUNTER = 'obs_metrics_series_overflow_total';
 /** How many live metrics objects use each registry (they share its overflow counter). */
 const sharers = new WeakMap<Registry<RegistryContentType>, number>();
+/**
+ * prom-client's default metrics and the system metrics of a registry, registered by the first
+ * createMetrics() that collects them (they describe the process, once), removed by the last
+ * sharer's shutdown().
+ */
+const processMetrics = new WeakMap<Registry<RegistryContentType>, Map<string, unknown>>();
 
 /** The unprefixed factories of a metrics object (for this package's middleware). */
 export function rawFactories(metrics: Metrics): RawFactories {
@@ -259,20 +283,25 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
           ),
         );
 
-  if (enabled && o.collectDefaultMetrics !== false) {
+  // Once per registry, and not where the team collects prom-client's defaults itself.
+  if (
+    enabled &&
+    o.collectDefaultMetrics !== false &&
+    !processMetrics.has(registry) &&
+    !registry.getSingleMetric('process_cpu_user_seconds_total')
+  ) {
+    const defaults = new Map<string, unknown>();
+    const before = new Set(registry.getMetricsAsArray());
     collectDefaultMetrics({ register: registry, labels });
     // prom-client's nodejs_active_{handles,requests,resources}_total are gauges named like
     // counters, which promtool rejects; the same counts stay available per type without _total.
-    for (const metric of registry.getMetricsAsArray() as unknown as {
-      name: string;
-      type: string;
-    }[]) {
-      if (metric.type === 'gauge' && metric.name.endsWith('_total'))
-        registry.removeSingleMetric(metric.name);
-    }
+    for (const name of ACTIVE_TOTALS) registry.removeSingleMetric(name);
     const disks =
       typeof o.collectDefaultMetrics === 'object' ? o.collectDefaultMetrics.disks : undefined;
     registerSystemMetrics(registry, disks ?? ['/'], labels);
+    for (const metric of registry.getMetricsAsArray())
+      if (!before.has(metric)) defaults.set(metric.name, metric);
+    processMetrics.set(registry, defaults);
   }
 
   const unprefixed = {
@@ -329,7 +358,13 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         if (typeof value !== 'string')
           throw new ObsConfigError(`labels.${label}`, `expected a string, ${received(value)}`);
       }
-      const gauge = metrics.gauge({ name, help, labelNames: Object.keys(labels) });
+      // Facts about the process, alike in every cluster worker: taken once, not summed.
+      const gauge = metrics.gauge({
+        name,
+        help,
+        labelNames: Object.keys(labels),
+        aggregator: 'first',
+      });
       gauge.set(labels, 1);
       return gauge;
     },
@@ -404,6 +439,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         // Disabled, it was never registered: the registry's metric of that name is someone else's.
         if (name !== OVERFLOW_COUNTER && registry.getSingleMetric(name) === metric)
           registry.removeSingleMetric(name);
+      }
+      if (others === 0) {
+        for (const [name, metric] of processMetrics.get(registry) ?? [])
+          if (registry.getSingleMetric(name) === metric) registry.removeSingleMetric(name);
+        processMetrics.delete(registry);
       }
       if (others === 0 && registry.getSingleMetric(OVERFLOW_COUNTER) === overflow.counter)
         registry.removeSingleMetric(OVERFLOW_COUNTER);

@@ -462,6 +462,27 @@ describe("prom-client's documented API, on @obs/metrics", () => {
     expect(text).toContain('obs_metrics_series_overflow_total{metric="a_total"} 1');
     expect(text).toContain('obs_metrics_series_overflow_total{metric="b_total"} 1');
   });
+
+  it('two createMetrics() with default metrics share one registry; the last shutdown() leaves only the team’s', async () => {
+    const registry = new prom.Registry();
+    // A team gauge named like a counter: ours drop prom-client's three such gauges, not theirs.
+    new prom.Gauge({ name: 'team_jobs_total', help: 'Jobs', registers: [registry] }).set(3);
+    const a = createMetrics({ registry, service: { name: 'a' } });
+    const b = createMetrics({ registry, service: { name: 'b' } });
+    const names = () => registry.getMetricsAsArray().map((m) => m.name);
+    expect(names()).toEqual(
+      expect.arrayContaining([
+        'team_jobs_total',
+        'process_cpu_user_seconds_total',
+        'system_load_average',
+      ]),
+    );
+    expect(names()).not.toContain('nodejs_active_handles_total');
+    await a.shutdown();
+    expect(names()).toContain('process_cpu_user_seconds_total'); // b still uses them
+    await b.shutdown();
+    expect(names()).toEqual(['team_jobs_total']);
+  });
 });
 
 describe('children, timers, summaries and shared registries, past the differential', () => {

@@ -1,7 +1,14 @@
 import { Summary as PromSummary } from 'prom-client';
 import { ObsConfigError, reportInternalError } from '@obs/core';
 import { checkLabelNames, checkMetricName } from './labels';
-import { badValue, constLabels, withLabels, type MetricConfig, type MetricContext } from './metric';
+import {
+  aggregatorOf,
+  badValue,
+  constLabels,
+  withLabels,
+  type MetricConfig,
+  type MetricContext,
+} from './metric';
 import { isObject, received } from './options';
 import { labelValuesOf, OVERFLOW, reportOverflow } from './series';
 
@@ -77,6 +84,7 @@ export class Summary extends PromSummary {
       help: config.help,
       labelNames: [...labelNames],
       registers: [],
+      aggregator: aggregatorOf(config),
       ...(percentiles !== undefined && { percentiles }),
       ...(maxAgeSeconds !== undefined && { maxAgeSeconds }),
       ...(ageBuckets !== undefined && { ageBuckets }),

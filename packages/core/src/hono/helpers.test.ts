@@ -26,6 +26,8 @@ describe('pathMatcher', () => {
     ['/health', true],
     ['/health/db', true],
     ['/healthz', true],
+    ['/healthz/ready', true],
+    ['/healthcheck', true],
     ['/healthcare/patients/1', false],
     ['/healthplans', false],
     ['/ready', true],

@@ -10,7 +10,8 @@ export { contentLength };
  */
 export const OPERATIONAL_PATHS: readonly string[] = Object.freeze([
   '/health*',
-  '/healthz',
+  '/healthz*',
+  '/healthcheck',
   '/ready',
   '/live',
   '/metrics',

@@ -313,16 +313,19 @@ describe('options passed through to each package', () => {
     const token = 'health-token-0123456789';
     const seen: string[] = [];
     const { app, obs, logs } = service({
-      health: { paths: { health: '/healthz' }, token, onResult: (name) => seen.push(name) },
+      health: { paths: { health: '/status' }, token, onResult: (name) => seen.push(name) },
     });
     obs.health.register('cache', () => true);
-    expect(await (await app.request('/healthz')).json()).toEqual({ status: 'healthy' });
-    const detailed = await app.request('/healthz', {
+    expect(await (await app.request('/status')).json()).toEqual({ status: 'healthy' });
+    const detailed = await app.request('/status', {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(await detailed.json()).toMatchObject({ checks: { cache: { status: 'healthy' } } });
     expect(seen).toContain('cache');
-    expect(logs.records()).toEqual([]); // the moved probe path is not logged either
+    await app.request('/status/cache');
+    expect(logs.records()).toEqual([]); // the moved probe path and its sub-paths are not logged
+    await app.request('/statusboard'); // the service's own traffic, though unmatched
+    expect(logs.records().map((r) => r.path)).toEqual(['/statusboard']);
   });
 
   it("errors: initErrors()'s and errorHandler()'s options", async () => {

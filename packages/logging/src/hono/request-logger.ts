@@ -16,7 +16,7 @@ export interface RequestLoggerOptions {
   /**
    * Paths not logged: exact paths, a path and its sub-paths ending in `*` (`/health*` is
    * `/health/db`, not `/healthcare`), or a predicate.
-   * @default core's OPERATIONAL_PATHS: ['/health*', '/healthz', '/ready', '/live', '/metrics', '/_obs*']
+   * @default core's OPERATIONAL_PATHS (`/health*`, `/healthz*`, `/healthcheck`, `/ready`, `/live`, `/metrics`, `/_obs*`)
    */
   skip?: PathList;
   /** Also log `request started` (at debug) when a request comes in. @default false */

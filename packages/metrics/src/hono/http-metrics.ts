@@ -8,7 +8,7 @@ export interface HttpMetricsOptions extends Omit<RequestMetricsOptions<Context>,
   /**
    * Paths not measured: exact, a path and its sub-paths ending in `*` (`/health*` is `/health`,
    * `/health/` and `/health/db`, not `/healthcare`), or a predicate.
-   * @default core's OPERATIONAL_PATHS: ['/health*', '/healthz', '/ready', '/live', '/metrics', '/_obs*']
+   * @default core's OPERATIONAL_PATHS (`/health*`, `/healthz*`, `/healthcheck`, `/ready`, `/live`, `/metrics`, `/_obs*`)
    */
   exclude?: PathList;
 }
