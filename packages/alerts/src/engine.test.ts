@@ -6,6 +6,7 @@ import { Registry, Counter } from 'prom-client';
 import {
   createAlertEngine,
   routeReceivers,
+  type AlertEngineOptions,
   type AlertRoute,
   type Alert,
   type NotificationKind,
@@ -29,14 +30,19 @@ function fixture() {
       return Promise.resolve();
     },
   };
+  const source = { collect: () => samples };
+  const now = () => t;
   return {
     set: (queue: number) =>
       (samples = [{ name: 'queue_size', labels: { queue: 'jobs' }, value: queue }]),
-    source: { collect: () => samples },
-    now: () => t,
+    source,
+    now,
     advance: (ms: number) => (t += ms),
     sent,
     recorder,
+    /** An engine on this source and clock that notifies the recorder. */
+    engine: (options: Omit<AlertEngineOptions, 'source'>) =>
+      createAlertEngine({ source, notifiers: [recorder], now, ...options }),
   };
 }
 
@@ -53,12 +59,7 @@ const queueRule = (options: { for?: string; cooldown?: string } = {}) =>
 describe('createAlertEngine lifecycle (fake clock)', () => {
   it('goes pending, fires after `for`, and resolves when the condition clears', async () => {
     const f = fixture();
-    const engine = createAlertEngine({
-      source: f.source,
-      rules: [queueRule({ for: '1m' })],
-      notifiers: [f.recorder],
-      now: f.now,
-    });
+    const engine = f.engine({ rules: [queueRule({ for: '1m' })] });
     f.set(500);
     await engine.tick();
     expect(engine.alerts()).toMatchObject([{ state: 'pending', value: 500 }]);
@@ -87,12 +88,7 @@ describe('createAlertEngine lifecycle (fake clock)', () => {
 
   it('a condition that clears while pending never notifies', async () => {
     const f = fixture();
-    const engine = createAlertEngine({
-      source: f.source,
-      rules: [queueRule({ for: '1m' })],
-      notifiers: [f.recorder],
-      now: f.now,
-    });
+    const engine = f.engine({ rules: [queueRule({ for: '1m' })] });
     f.set(500);
     await engine.tick();
     f.set(1);
@@ -105,12 +101,7 @@ describe('createAlertEngine lifecycle (fake clock)', () => {
 
   it('does not notify again when it flaps back inside the cooldown', async () => {
     const f = fixture();
-    const engine = createAlertEngine({
-      source: f.source,
-      rules: [queueRule({ cooldown: '5m' })],
-      notifiers: [f.recorder],
-      now: f.now,
-    });
+    const engine = f.engine({ rules: [queueRule({ cooldown: '5m' })] });
     for (const [queue, ms] of [
       [500, 0],
       [1, 1000],
@@ -139,11 +130,8 @@ describe('createAlertEngine lifecycle (fake clock)', () => {
 
   it('repeats at repeatInterval; acknowledging stops repeats; silencing suppresses until it ends', async () => {
     const f = fixture();
-    const engine = createAlertEngine({
-      source: f.source,
+    const engine = f.engine({
       rules: [queueRule()],
-      notifiers: [f.recorder],
-      now: f.now,
       repeatIntervalMs: 60_000,
     });
     f.set(500);
@@ -175,12 +163,7 @@ describe('createAlertEngine lifecycle (fake clock)', () => {
 
   it('a silenced pending alert keeps its `for` and its startsAt, fires quietly, and speaks when the silence ends', async () => {
     const f = fixture();
-    const engine = createAlertEngine({
-      source: f.source,
-      rules: [queueRule({ for: '60s' })],
-      notifiers: [f.recorder],
-      now: f.now,
-    });
+    const engine = f.engine({ rules: [queueRule({ for: '60s' })] });
     f.set(500);
     await engine.tick(); // pending
     const id = engine.alerts()[0]!.id;
@@ -204,11 +187,8 @@ describe('createAlertEngine lifecycle (fake clock)', () => {
 
   it("updateAlert(id, { state: 'silenced' }) silences for defaultSilenceMs; then, announced before, it repeats on its interval", async () => {
     const f = fixture();
-    const engine = createAlertEngine({
-      source: f.source,
+    const engine = f.engine({
       rules: [queueRule()],
-      notifiers: [f.recorder],
-      now: f.now,
       defaultSilenceMs: 600_000,
     });
     f.set(500);
@@ -235,11 +215,8 @@ describe('createAlertEngine lifecycle (fake clock)', () => {
 
   it('ends the silence of a manual alert too: it is firing again when the silence is over', async () => {
     const f = fixture();
-    const engine = createAlertEngine({
-      source: f.source,
+    const engine = f.engine({
       rules: [],
-      notifiers: [f.recorder],
-      now: f.now,
       defaultSilenceMs: 60_000,
     });
     const { id } = engine.triggerAlert('Backup failed', 'nightly backup', 'critical');
@@ -257,12 +234,7 @@ describe('createAlertEngine lifecycle (fake clock)', () => {
 
   it("unsilences a pending alert with updateAlert(id, { state: 'firing' }): it then fires aloud", async () => {
     const f = fixture();
-    const engine = createAlertEngine({
-      source: f.source,
-      rules: [queueRule({ for: '60s' })],
-      notifiers: [f.recorder],
-      now: f.now,
-    });
+    const engine = f.engine({ rules: [queueRule({ for: '60s' })] });
     f.set(500);
     await engine.tick();
     const id = engine.alerts()[0]!.id;
@@ -279,12 +251,7 @@ describe('createAlertEngine lifecycle (fake clock)', () => {
 
   it('supports seed 003’s manual alerts: trigger, update, resolve', async () => {
     const f = fixture();
-    const engine = createAlertEngine({
-      source: f.source,
-      rules: [],
-      notifiers: [f.recorder],
-      now: f.now,
-    });
+    const engine = f.engine({ rules: [] });
     const alert = engine.triggerAlert('Backup failed', 'nightly backup exited 2', 'critical', {
       job: 'backup',
     });

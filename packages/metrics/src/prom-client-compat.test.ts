@@ -299,6 +299,21 @@ async function exposed(m: Metrics, openMetrics = false): Promise<string> {
   return m.metricsText(openMetrics ? 'application/openmetrics-text' : undefined);
 }
 
+/**
+ * Two createMetrics() on one registry, a series cap of 1, no default labels (on a shared registry
+ * our metrics would carry them).
+ */
+function twoOnOneRegistry() {
+  const registry = new prom.Registry();
+  const options = {
+    registry,
+    collectDefaultMetrics: false,
+    maxSeriesPerMetric: 1,
+    defaultLabels: {},
+  };
+  return { registry, a: createMetrics(options), b: createMetrics(options) };
+}
+
 describe("prom-client's documented API, on @obs/metrics", () => {
   it('labels() takes one object as well as values in order, on every metric and its children', async () => {
     const requests = metrics.counter({
@@ -442,16 +457,7 @@ describe("prom-client's documented API, on @obs/metrics", () => {
   });
 
   it('a second createMetrics() on a shared registry works, with one overflow counter', async () => {
-    const registry = new prom.Registry();
-    // No default labels: on a shared registry our metrics would carry them.
-    const options = {
-      registry,
-      collectDefaultMetrics: false,
-      maxSeriesPerMetric: 1,
-      defaultLabels: {},
-    };
-    const a = createMetrics(options);
-    const b = createMetrics(options);
+    const { registry, a, b } = twoOnOneRegistry();
     const ca = a.counter({ name: 'a_total', help: 'a', labelNames: ['k'] });
     const cb = b.counter({ name: 'b_total', help: 'b', labelNames: ['k'] });
     for (const k of ['x', 'y']) {
@@ -542,16 +548,7 @@ describe('children, timers, summaries and shared registries, past the differenti
   });
 
   it('the shared overflow counter outlives the first createMetrics() to shut down', async () => {
-    const registry = new prom.Registry();
-    // No default labels: on a shared registry our metrics would carry them.
-    const options = {
-      registry,
-      collectDefaultMetrics: false,
-      maxSeriesPerMetric: 1,
-      defaultLabels: {},
-    };
-    const a = createMetrics(options);
-    const b = createMetrics(options);
+    const { registry, a, b } = twoOnOneRegistry();
     await a.shutdown();
     const cb = b.counter({ name: 'late_total', help: 'l', labelNames: ['k'] });
     cb.inc({ k: 'x' });
