@@ -111,28 +111,56 @@ interface Reached {
   groupIntervalMs: number;
 }
 
+/** A route tree with its matchers compiled and its timings checked and parsed, once. */
+interface CompiledRoute {
+  receiver: string;
+  matches: (labels: Readonly<Record<string, string>>) => boolean;
+  continue: boolean;
+  /** The grouping an alert reaching this route gets, the parent's where this one sets none. */
+  grouping: Omit<Reached, 'receiver'>;
+  routes: CompiledRoute[];
+}
+
+const ROOT_GROUPING: Omit<Reached, 'receiver'> = {
+  groupBy: undefined,
+  groupWaitMs: 30_000,
+  groupIntervalMs: 300_000,
+};
+
+/**
+ * Compiles `route` and its children; throws ObsConfigError on timings Alertmanager refuses and on
+ * RegExp flags it cannot have.
+ */
+function compileRoute(r: AlertRoute, parent = ROOT_GROUPING): CompiledRoute {
+  checkRouteTimings(r);
+  const grouping = {
+    groupBy: r.groupBy ?? parent.groupBy,
+    groupWaitMs: r.groupWait ? parseDuration(r.groupWait, 'groupWait') : parent.groupWaitMs,
+    groupIntervalMs: r.groupInterval
+      ? parseDuration(r.groupInterval, 'groupInterval')
+      : parent.groupIntervalMs,
+  };
+  return {
+    receiver: r.receiver,
+    matches: matcher(r.matchers),
+    continue: r.continue === true,
+    grouping,
+    routes: (r.routes ?? []).map((child) => compileRoute(child, grouping)),
+  };
+}
+
 /** The receivers `labels` reach through `route` (Alertmanager's semantics, without grouping). */
-function reach(route: AlertRoute, labels: Readonly<Record<string, string>>): Reached[] {
-  const matches = (r: AlertRoute) => matcher(r.matchers)(labels);
-  const walk = (r: AlertRoute, parent: Omit<Reached, 'receiver'>): Reached[] => {
-    const here = {
-      groupBy: r.groupBy ?? parent.groupBy,
-      groupWaitMs: r.groupWait ? parseDuration(r.groupWait, 'groupWait') : parent.groupWaitMs,
-      groupIntervalMs: r.groupInterval
-        ? parseDuration(r.groupInterval, 'groupInterval')
-        : parent.groupIntervalMs,
-    };
+function reach(route: CompiledRoute, labels: Readonly<Record<string, string>>): Reached[] {
+  const walk = (r: CompiledRoute): Reached[] => {
     const out: Reached[] = [];
-    for (const child of r.routes ?? []) {
-      if (!matches(child)) continue;
-      out.push(...walk(child, here));
+    for (const child of r.routes) {
+      if (!child.matches(labels)) continue;
+      out.push(...walk(child));
       if (!child.continue) break;
     }
-    return out.length ? out : [{ receiver: r.receiver, ...here }];
+    return out.length ? out : [{ receiver: r.receiver, ...r.grouping }];
   };
-  return matches(route)
-    ? walk(route, { groupBy: undefined, groupWaitMs: 30_000, groupIntervalMs: 300_000 })
-    : [];
+  return route.matches(labels) ? walk(route) : [];
 }
 
 /** The receivers `labels` reach through `route` (Alertmanager's tree semantics). */
@@ -140,7 +168,7 @@ export function routeReceivers(
   route: AlertRoute,
   labels: Readonly<Record<string, string>>,
 ): string[] {
-  return [...new Set(reach(route, labels).map((r) => r.receiver))];
+  return [...new Set(reach(compileRoute(route), labels).map((r) => r.receiver))];
 }
 
 export interface AlertEngineOptions {
@@ -259,17 +287,16 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
   if (!(defaultSilenceMs > 0) || !Number.isFinite(defaultSilenceMs))
     throw new ObsConfigError('defaultSilenceMs', 'expected a positive number of ms');
   const receiverNames = new Set(notifiers.map((n) => n.name));
-  const checkRoute = (route: AlertRoute) => {
+  const checkReceivers = (route: AlertRoute) => {
     if (!receiverNames.has(route.receiver))
       throw new ObsConfigError(
         'routes',
         `route names receiver "${route.receiver}", which is not a notifier`,
       );
-    checkRouteTimings(route);
-    matcher(route.matchers); // refuses RegExp flags Alertmanager cannot have
-    route.routes?.forEach(checkRoute);
+    route.routes?.forEach(checkReceivers);
   };
-  if (options.routes) checkRoute(options.routes);
+  if (options.routes) checkReceivers(options.routes);
+  const routes = options.routes && compileRoute(options.routes);
   // One name may have a warning and a critical rule (HighErrorRate at 5% and at 10%).
   const names = new Set<string>();
   for (const rule of rules) {
@@ -410,8 +437,8 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     alert.lastNotifiedAt = now();
     if (kind === 'firing') announced.add(alert);
     const snapshot = { ...alert };
-    if (options.routes) {
-      for (const reached of reach(options.routes, alert.labels)) {
+    if (routes) {
+      for (const reached of reach(routes, alert.labels)) {
         const notifier = byName.get(reached.receiver)!;
         if (reached.groupBy) enqueue(reached, notifier, snapshot, kind);
         else track(notifier, () => notifier.notify(snapshot, kind));
