@@ -1,4 +1,7 @@
-import * as Sentry from '@sentry/node';
+import { createRequire } from 'node:module';
+import { getCallSites } from 'node:util';
+// Types only: @sentry/node itself is loaded by loadSentry(), when there is a DSN.
+import type * as Sentry from '@sentry/node';
 import type { Breadcrumb, ErrorEvent, EventHint } from '@sentry/node';
 import { trace } from '@opentelemetry/api';
 import { z } from 'zod';
@@ -163,6 +166,27 @@ function breadcrumbStore(max: number) {
   return { sink, current };
 }
 
+/**
+ * @sentry/node, loaded when a DSN is configured and not before: loading it costs about 40 MB of
+ * RSS and 20 MB of heap (Node 24), which a service without Sentry should not pay. Loaded
+ * synchronously, so initErrors() stays synchronous.
+ *
+ * Under ESM this is Sentry's CommonJS build, while an app's own `import * as Sentry from
+ * '@sentry/node'` gets its ESM build. The two copies share one state: Sentry keeps its client and
+ * scopes on a global carrier (`globalThis.__SENTRY__`, per SDK version), so the app's copy sees
+ * the client initErrors() created (sentry-loading.test.ts reads it back). The price, only for an
+ * ESM app that imports @sentry/node itself, is the second copy's code: about 30 MB of RSS.
+ */
+function loadSentry(): typeof Sentry {
+  // This module's own file, without import.meta (it breaks the CJS build and jest). Under ESM it
+  // is a file URL: require from beside this file, where @sentry/node is installed, not from the
+  // working directory. Under CommonJS (our CJS build, jest) it is a path, and the module's own
+  // require does that already; in jest it also keeps Sentry in the test's module registry.
+  const file = getCallSites(1, { sourceMap: false })[0]?.scriptName ?? '';
+  const load = file.startsWith('file:') ? createRequire(file) : require;
+  return load('@sentry/node') as typeof Sentry;
+}
+
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -214,7 +238,8 @@ export function initErrors(options: ErrorsOptions = {}): ErrorTracker {
   const mode = o.openTelemetry ?? 'auto';
   const sentryOwnsOtel = mode === 'sentry' || (mode === 'auto' && !otelRegistered);
 
-  Sentry.init({
+  const sentry = loadSentry();
+  sentry.init({
     dsn,
     environment: o.environment ?? (process.env.SENTRY_ENVIRONMENT?.trim() || service.environment),
     release:
@@ -265,7 +290,7 @@ export function initErrors(options: ErrorsOptions = {}): ErrorTracker {
       const status = context.status ?? (isHttpError(error) ? error.status : undefined);
       if (ignored(status)) return undefined;
       try {
-        return Sentry.withScope((scope) => {
+        return sentry.withScope((scope) => {
           const ctx = getContext();
           if (ctx?.userId) scope.setUser({ id: ctx.userId });
           if (ctx?.workspaceId) scope.setTag('workspace_id', ctx.workspaceId);
@@ -292,7 +317,7 @@ export function initErrors(options: ErrorsOptions = {}): ErrorTracker {
               return event;
             });
           }
-          return Sentry.captureException(error);
+          return sentry.captureException(error);
         });
       } catch (err) {
         reportInternalError(err, '@obs/errors: captureError');
@@ -302,7 +327,7 @@ export function initErrors(options: ErrorsOptions = {}): ErrorTracker {
     },
     flush: async (timeoutMs = 2000) => {
       try {
-        return await Sentry.flush(timeoutMs);
+        return await sentry.flush(timeoutMs);
       } catch (err) {
         reportInternalError(err, '@obs/errors: flush');
         return false;
@@ -310,7 +335,7 @@ export function initErrors(options: ErrorsOptions = {}): ErrorTracker {
     },
     close: async (timeoutMs = 2000) => {
       try {
-        return await Sentry.close(timeoutMs);
+        return await sentry.close(timeoutMs);
       } catch (err) {
         reportInternalError(err, '@obs/errors: close');
         return false;
