@@ -9,7 +9,14 @@ import { TraceFlags } from '@opentelemetry/api';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { Hono, type Context } from 'hono';
 import { routePath } from 'hono/route';
-import { PATH, ROUTE, SPAN_NAME, type FlushReport, type Variant } from './whole-stack-variants';
+import {
+  PATH,
+  ROUTE,
+  SPAN_NAME,
+  SPIN_MICROS,
+  type FlushReport,
+  type Variant,
+} from './whole-stack-variants';
 
 const [variant, port, logFile, otlp] = process.argv.slice(2) as [Variant, string, string, string];
 
@@ -202,6 +209,7 @@ async function winstonPrometheusOtel(): Promise<Stack> {
 async function stackOf(which: Variant): Promise<Stack> {
   switch (which) {
     case 'bare':
+    case 'bare-spin':
       return { app: new Hono(), flush: () => Promise.resolve() };
     case 'context': {
       const { obsContext } = await import('@obs/core/hono');
@@ -223,9 +231,11 @@ async function stackOf(which: Variant): Promise<Stack> {
 }
 
 const stack = await stackOf(variant);
+const spin = variant === 'bare-spin' ? SPIN_MICROS / 1000 : 0;
 let served = 0;
 stack.app.get(ROUTE, (c) => {
   served++;
+  if (spin) for (const until = performance.now() + spin; performance.now() < until;);
   return c.json({ id: c.req.param('id'), name: 'item', price: 42 });
 });
 

@@ -3,6 +3,7 @@
 
 export const VARIANTS = [
   'bare',
+  'bare-spin',
   'context',
   'observe-100',
   'observe-10',
@@ -14,6 +15,7 @@ export type Variant = (typeof VARIANTS)[number];
 
 export const LABELS: Record<Variant, string> = {
   bare: 'bare Hono',
+  'bare-spin': 'bare Hono + 10 µs spin',
   context: 'obsContext() alone',
   'observe-100': 'observe() 100%',
   'observe-10': 'observe() 10%',
@@ -25,6 +27,7 @@ export const LABELS: Record<Variant, string> = {
 /** Which signals a variant produces, so which completeness checks apply to it. */
 export const SIGNALS: Record<Variant, { logs: boolean; spans: boolean; metrics: boolean }> = {
   bare: { logs: false, spans: false, metrics: false },
+  'bare-spin': { logs: false, spans: false, metrics: false },
   context: { logs: false, spans: false, metrics: false },
   'observe-100': { logs: true, spans: true, metrics: true },
   'observe-10': { logs: true, spans: true, metrics: true },
@@ -40,6 +43,13 @@ export const SAMPLE_RATIO: Partial<Record<Variant, number>> = {
   'a-la-carte': 1,
   'winston-prometheus-otel': 1,
 };
+
+/**
+ * The calibration variant's handler spins this long on the monotonic clock before answering: what
+ * a known amount of CPU work per request costs in this run's ratios (on a busy 2-core machine the
+ * server pays more than the work itself as the request rate falls: fewer events per wake-up).
+ */
+export const SPIN_MICROS = 10;
 
 /** The route every variant serves, the path wrk asks for, and its span's name everywhere. */
 export const ROUTE = '/api/items/:id';

@@ -1,7 +1,7 @@
 // The whole stack under load (issue 17): Hono on @hono/node-server answering GET /api/items/:id
 // with JSON, driven by wrk -t1 -c50 over loopback, each variant in its own server process pinned
 // to CPU 0 (taskset -c 0), wrk and this process (with its OTLP receiver) on CPU 1. Variants: bare
-// Hono; obsContext() alone; observe() (context, a span per request at 100%, a request log line to
+// Hono; bare Hono whose handler spins 10 µs (what known work costs here); obsContext() alone; observe() (context, a span per request at 100%, a request log line to
 // a file, RED metrics); observe() at 10% sampling; the @obs middlewares stacked by hand; pino +
 // @hono/prometheus by hand; winston + @hono/prometheus + @hono/otel by hand.
 //
@@ -36,6 +36,7 @@ import {
   SAMPLE_RATIO,
   SIGNALS,
   SPAN_NAME,
+  SPIN_MICROS,
   VARIANTS,
   type FlushReport,
   type Variant,
@@ -304,6 +305,15 @@ async function bench(major: string, node: string): Promise<boolean> {
   console.log(
     `  ${extra <= 50 * 2 ** 20 ? 'PASS' : 'FAIL'} observe() 100% RSS after the run: bare + ` +
       `${(extra / 2 ** 20).toFixed(1)} MB (target ≤ bare + 50 MB)`,
+  );
+  const spun = median(
+    runs.get('bare-spin')!.map((r, i) => r.cpuPerRequest - bare[i]!.cpuPerRequest),
+  );
+  console.log(
+    `  (info) calibration: a handler spinning ${SPIN_MICROS} µs runs at ` +
+      `${ratio('bare-spin', 'bare', (r) => r.rate).toFixed(2)}× bare and costs ` +
+      `${spun.toFixed(1)} µs more server CPU per request ` +
+      `(${(spun / SPIN_MICROS).toFixed(1)} µs per µs of work)`,
   );
   console.log(
     `  (info) observe() 10% / pino + @hono/prometheus: ${ratio('observe-10', 'pino-prometheus', (r) => r.rate).toFixed(2)}×, ` +

@@ -46,21 +46,24 @@ const getter: TextMapGetter<InstrumentedRequest> = {
   keys: (request) => Object.keys(request.headers()),
 };
 
-/** A service answers under a few host names: each is split once. */
-const hosts = new Map<string, readonly [string, number]>();
+/** A service answers under a few host names: each is split once, per scheme (no key to build). */
+const hostsOf: Record<'http' | 'https', Map<string, readonly [string, number]>> = {
+  http: new Map(),
+  https: new Map(),
+};
 const MAX_HOSTS = 256;
 
 /** `host[:port]` → [address, port]; IPv6 literals keep their brackets off. */
-function splitHost(host: string, scheme: string): readonly [string, number] {
-  const key = `${scheme} ${host}`;
-  let found = hosts.get(key);
+function splitHost(host: string, scheme: 'http' | 'https'): readonly [string, number] {
+  const hosts = hostsOf[scheme];
+  let found = hosts.get(host);
   if (found) return found;
   const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host);
   const address = (match?.[1] ?? host).replace(/^\[|\]$/g, '');
   const port = match?.[2] ? Number(match[2]) : scheme === 'https' ? 443 : 80;
   found = [address, port];
   if (hosts.size >= MAX_HOSTS) hosts.clear();
-  hosts.set(key, found);
+  hosts.set(host, found);
   return found;
 }
 
