@@ -54,35 +54,99 @@ describe('eventLoopCheck', () => {
 
 describe('httpCheck', () => {
   let url: string;
+  let port: number;
+  const authorizations: (string | undefined)[] = [];
   const server = createServer((req, res) => {
     if (req.url === '/hang') return; // never answers
-    res.writeHead(req.url === '/ok' ? 200 : 500).end();
+    if (req.url === '/private') {
+      authorizations.push(req.headers.authorization);
+      const expected = `Basic ${Buffer.from('ops user:p@ss:wörd').toString('base64')}`;
+      res.writeHead(req.headers.authorization === expected ? 200 : 401).end();
+      return;
+    }
+    const status = /^\/status\/(\d{3})$/.exec(req.url ?? '')?.[1];
+    res.writeHead(status ? Number(status) : 404).end();
   });
   beforeAll(async () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    port = (server.address() as AddressInfo).port;
+    url = `http://127.0.0.1:${port}`;
   });
   afterAll(() => {
     server.closeAllConnections();
     server.close();
   });
+  const answers = { timeoutMs: 30_000 }; // a busy machine may take more than the default 2 s
 
-  it('is healthy on an expected status, degraded on another, unhealthy on no answer', async () => {
-    const answers = { timeoutMs: 30_000 }; // a busy machine may take more than the default 2 s
-    expect(await httpCheck(`${url}/ok`, answers)()).toMatchObject({
-      status: 'healthy',
-      details: { status_code: 200 },
-    });
-    expect(await httpCheck(`${url}/broken`, answers)()).toMatchObject({
-      status: 'degraded',
-      details: { status_code: 500 },
-    });
-    expect(await httpCheck(`${url}/broken`, { ...answers, expectStatus: 500 })()).toMatchObject({
-      status: 'healthy',
-    });
+  it('is healthy on 2xx and 3xx or an expected status, unhealthy on no answer', async () => {
+    for (const status of [200, 204, 304])
+      expect(await httpCheck(`${url}/status/${status}`, answers)()).toMatchObject({
+        status: 'healthy',
+        details: { status_code: status },
+      });
+    expect(await httpCheck(`${url}/status/500`, { ...answers, expectStatus: 500 })()).toMatchObject(
+      { status: 'healthy' },
+    );
     const health = createHealth();
     health.register('hang', httpCheck(`${url}/hang`, { timeoutMs: 200 }));
     expect((await health.run('hang')).status).toBe('unhealthy');
+  });
+
+  it('is unhealthy on 5xx and 4xx, so a critical dependency answering 5xx makes the service unready', async () => {
+    for (const status of [500, 502, 503, 404, 401, 429])
+      expect(await httpCheck(`${url}/status/${status}`, answers)()).toMatchObject({
+        status: 'unhealthy',
+        details: { status_code: status },
+        error: `answered ${status}`,
+      });
+    expect(
+      await httpCheck(`${url}/status/200`, { ...answers, expectStatus: [204] })(),
+    ).toMatchObject({ status: 'unhealthy', error: 'answered 200' });
+    const health = createHealth();
+    health.register('payments', httpCheck(`${url}/status/503`, answers));
+    expect((await health.report((_name, o) => o.critical)).status).toBe('unhealthy');
+  });
+
+  it('sends credentials in the URL as Basic auth, and never shows them', async () => {
+    authorizations.length = 0;
+    const health = createHealth();
+    health.register(
+      'private',
+      httpCheck(`http://ops%20user:p%40ss%3Aw%C3%B6rd@127.0.0.1:${port}/private`, answers),
+    );
+    const result = await health.run('private');
+    expect(result).toMatchObject({ status: 'healthy', details: { status_code: 200 } });
+    expect(authorizations).toHaveLength(1);
+    expect(JSON.stringify(result)).not.toMatch(/p%40ss|p@ss|w%C3%B6rd|wörd/);
+    // Refused credentials: unhealthy, and still nowhere in the result.
+    health.register('refused', httpCheck(`http://ops:hunter2@127.0.0.1:${port}/private`, answers));
+    const refused = await health.run('refused');
+    expect(refused).toMatchObject({ status: 'unhealthy', details: { status_code: 401 } });
+    expect(JSON.stringify(refused)).not.toContain('hunter2');
+  });
+
+  it('refuses a URL it cannot call when the check is made, naming the option and not the password', () => {
+    for (const bad of [
+      '/relative',
+      'not a url',
+      'ftp://ops:hunter2@files.example/',
+      'file:///etc/hosts',
+    ])
+      expect(() => httpCheck(bad)).toThrow(
+        expect.objectContaining({
+          name: 'ObsConfigError',
+          option: 'url',
+          message: expect.not.stringContaining('hunter2'),
+        }),
+      );
+    expect(() =>
+      httpCheck('https://ops:hunter2@api.example/health', {
+        headers: { Authorization: 'Bearer x' },
+      }),
+    ).toThrow(expect.objectContaining({ option: 'headers.authorization' }));
+    expect(() => httpCheck(`${url}/status/200`, { timeoutMs: 0 })).toThrow(
+      expect.objectContaining({ option: 'timeoutMs' }),
+    );
   });
 });
 

@@ -1,7 +1,8 @@
 import { readFile, statfs } from 'node:fs/promises';
 import { freemem, totalmem } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { ObsConfigError, redactUrl } from '@obs/core';
+import { z } from 'zod';
+import { configErrorFromIssues, ObsConfigError, redactUrl } from '@obs/core';
 import type { CheckOutcome, HealthCheck, HealthStatus } from './health';
 
 /** The database answers a trivial query: `sqlCheck(() => pool.query('SELECT 1'))`. */
@@ -26,35 +27,92 @@ export function redisCheck(client: { ping(): Promise<unknown> }): HealthCheck {
 }
 
 export interface HttpCheckOptions {
-  /** @default 200–399 */
+  /** Statuses that count as healthy. @default 200–399 */
   expectStatus?: number | number[];
   /** @default 2000 */
   timeoutMs?: number;
+  /** @default 'GET' */
   method?: string;
   headers?: Record<string, string>;
 }
 
+const status = z.number().int().min(100).max(599);
+const httpCheckOptions = z
+  .object({
+    expectStatus: z.union([status, z.array(status).nonempty()]).optional(),
+    timeoutMs: z.number().int().positive().optional(),
+    method: z.string().min(1).optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+  })
+  .strict();
+
+/** The URL to fetch, and its credentials as a Basic `Authorization` header (fetch refuses them). */
+function splitCredentials(url: string): { target: string; authorization?: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ObsConfigError('url', 'expected an absolute http or https URL');
+  }
+  // Messages name the scheme, never the URL: it may hold a password.
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new ObsConfigError('url', `expected an http or https URL, got ${parsed.protocol}`);
+  if (!parsed.username && !parsed.password) return { target: parsed.href };
+  let credentials: string;
+  try {
+    credentials = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`;
+  } catch {
+    throw new ObsConfigError('url', 'the credentials are not valid percent-encoding');
+  }
+  parsed.username = '';
+  parsed.password = '';
+  return {
+    target: parsed.href,
+    authorization: `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`,
+  };
+}
+
 /**
- * An HTTP dependency answers: healthy on an expected status, degraded on another status (it is up
- * but unwell), unhealthy on no answer within `timeoutMs`.
+ * An HTTP dependency answers. Healthy on `expectStatus`, by default any 2xx or 3xx; unhealthy on
+ * any other status or no answer within `timeoutMs`. As with a Kubernetes `httpGet` probe, a 4xx
+ * fails too: the dependency did not confirm that it works (a wrong path, refused credentials, a
+ * rate limit), and a check that cannot see its dependency must not pass; list the statuses that
+ * are fine in `expectStatus` (e.g. `[200, 401]` for an endpoint behind a login). Credentials in
+ * the URL (`https://user:password@host/health`) are sent as Basic auth and shown nowhere.
+ *
+ * @throws ObsConfigError naming the option: a URL that is not http(s), bad options.
  */
 export function httpCheck(url: string, options: HttpCheckOptions = {}): HealthCheck {
-  try {
-    new URL(url);
-  } catch {
-    throw new ObsConfigError('url', 'expected an absolute URL');
+  if (typeof url !== 'string') throw new ObsConfigError('url', 'expected a string');
+  const parsed = httpCheckOptions.safeParse(options);
+  if (!parsed.success) throw configErrorFromIssues(parsed.error.issues);
+  const { target, authorization } = splitCredentials(url);
+  const { timeoutMs = 2000, method = 'GET' } = parsed.data;
+  const headers = { ...parsed.data.headers };
+  if (authorization) {
+    if (Object.keys(headers).some((name) => name.toLowerCase() === 'authorization'))
+      throw new ObsConfigError(
+        'headers.authorization',
+        'the url carries credentials too; give one',
+      );
+    headers.authorization = authorization;
   }
-  const { timeoutMs = 2000, method = 'GET', headers } = options;
-  const expected = options.expectStatus === undefined ? undefined : [options.expectStatus].flat();
+  const expected =
+    parsed.data.expectStatus === undefined ? undefined : [parsed.data.expectStatus].flat();
   const shown = redactUrl(url);
-  return async () => {
-    const res = await fetch(url, { method, headers, signal: AbortSignal.timeout(timeoutMs) });
+  return async (signal) => {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const res = await fetch(target, {
+      method,
+      headers,
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    });
     await res.body?.cancel();
     const ok = expected ? expected.includes(res.status) : res.status >= 200 && res.status < 400;
-    return {
-      status: ok ? 'healthy' : 'degraded',
-      details: { url: shown, status_code: res.status },
-    };
+    const details = { url: shown, status_code: res.status };
+    return ok
+      ? { status: 'healthy', details }
+      : { status: 'unhealthy', details, error: `answered ${res.status}` };
   };
 }
 

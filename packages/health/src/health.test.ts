@@ -87,12 +87,88 @@ describe('createHealth', () => {
     }
   });
 
-  it('never calls a hung check again on top of itself: later probes wait on the same call', async () => {
+  it('aborts a timed-out call, and the next run starts a fresh call instead of waiting on the hung one', async () => {
+    jest.useFakeTimers();
+    try {
+      const health = createHealth();
+      const signals: (AbortSignal | undefined)[] = [];
+      // The first call hangs until it is aborted (a fetch or a cancellable query); later ones answer.
+      const check = jest.fn((signal?: AbortSignal) => {
+        signals.push(signal);
+        if (signals.length > 1) return true;
+        return new Promise<boolean>((_, reject) =>
+          signal?.addEventListener('abort', () => reject(signal.reason as Error)),
+        );
+      });
+      health.register('database', check, { timeoutMs: 100 });
+      const first = health.run('database');
+      await jest.advanceTimersByTimeAsync(100);
+      expect(await first).toMatchObject({ status: 'unhealthy', error: 'timed out after 100 ms' });
+      expect(signals[0]?.aborted).toBe(true);
+      const second = health.run('database');
+      await jest.advanceTimersByTimeAsync(100); // the old code waited here on the hung call again
+      expect(await second).toMatchObject({ status: 'healthy' });
+      expect(check).toHaveBeenCalledTimes(2);
+      expect(signals[1]?.aborted).toBe(false);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('never calls a hung check again on top of itself: while the timed-out call is outstanding, runs say so at once', async () => {
+    jest.useFakeTimers();
+    try {
+      const health = createHealth();
+      let settle: ((ok: boolean) => void) | undefined;
+      // Ignores the abort: a hung database query would hold a pool slot until it settles.
+      const check = jest.fn(() =>
+        settle ? true : new Promise<boolean>((resolve) => (settle = resolve)),
+      );
+      health.register('database', check, { timeoutMs: 100 });
+      const first = health.run('database');
+      await jest.advanceTimersByTimeAsync(100);
+      expect(await first).toMatchObject({ status: 'unhealthy', error: 'timed out after 100 ms' });
+      for (let i = 0; i < 3; i++) {
+        const later = health.run('database');
+        await jest.advanceTimersByTimeAsync(100);
+        expect(await later).toMatchObject({
+          status: 'unhealthy',
+          error:
+            'previous call timed out after 100 ms and is still outstanding; not called again until it settles',
+          latency_ms: 0,
+        });
+      }
+      expect(check).toHaveBeenCalledTimes(1);
+      settle!(false); // the hung call ends at last; its stale answer is not used
+      await jest.advanceTimersByTimeAsync(0);
+      expect(await health.run('database')).toMatchObject({ status: 'healthy' });
+      expect(check).toHaveBeenCalledTimes(2);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('redacts details by key, and credentials in any string of them', async () => {
     const health = createHealth();
-    const hung = jest.fn(() => new Promise<boolean>(() => undefined));
-    health.register('database', hung, { timeoutMs: 50 });
-    for (let i = 0; i < 3; i++) expect((await health.run('database')).status).toBe('unhealthy');
-    expect(hung).toHaveBeenCalledTimes(1);
+    health.register('database', () => ({
+      status: 'healthy',
+      details: {
+        dsn: 'postgres://app:pw-one@db/x',
+        password: 'pw-two',
+        note: 'reached https://user:pw-three@api.example/v1?access_token=pw-four after a retry',
+        replicas: [{ url: 'redis://:pw-five@cache:6379/0', lag_ms: 3 }],
+        pool: { api_key: 'pw-six', size: 10 },
+      },
+    }));
+    const result = await health.run('database');
+    expect(JSON.stringify(result)).not.toMatch(/pw-/);
+    expect(result.details).toEqual({
+      dsn: 'postgres://app:REDACTED@db/x',
+      password: '[REDACTED]',
+      note: 'reached https://user:REDACTED@api.example/v1?access_token=REDACTED after a retry',
+      replicas: [{ url: 'redis://:REDACTED@cache:6379/0', lag_ms: 3 }],
+      pool: { api_key: '[REDACTED]', size: 10 },
+    });
   });
 
   it('reports a thrown value whose toString throws, instead of failing the report', async () => {

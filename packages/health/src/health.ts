@@ -16,7 +16,11 @@ export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
 export type CheckOutcome =
   boolean | { status: HealthStatus; details?: Record<string, unknown>; error?: string };
 
-export type HealthCheck = () => CheckOutcome | Promise<CheckOutcome>;
+/**
+ * A check. The registry passes a signal that aborts when the call times out: a check that hands it
+ * to its I/O (`fetch(url, { signal })`) ends there, so the next run can call it afresh.
+ */
+export type HealthCheck = (signal?: AbortSignal) => CheckOutcome | Promise<CheckOutcome>;
 
 export interface CheckOptions {
   /** An unhealthy critical check makes the service unhealthy (and not ready). @default true */
@@ -80,8 +84,8 @@ interface Entry {
   last?: CheckResult;
   lastAt: number;
   inFlight?: Promise<CheckResult>;
-  /** The check's own call, until it settles (it may outlive a timed-out run). */
-  pending?: Promise<CheckOutcome>;
+  /** A call that timed out and has not settled: until it does, the check is not called again. */
+  outstanding: boolean;
 }
 
 const checkOptions = z
@@ -101,7 +105,26 @@ const healthOptions = z
   })
   .strict();
 
-const redact = createRedactor();
+const redactKeys = createRedactor();
+
+/** Credentials in the strings of a redacted copy: URL passwords, sensitive query values. */
+function redactStrings(value: unknown): unknown {
+  if (typeof value === 'string') return redactCredentials(value);
+  if (Array.isArray(value)) return value.map(redactStrings);
+  if (typeof value !== 'object' || value === null) return value;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return value; // dates and the like
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactStrings(v)]));
+}
+
+/**
+ * Details as a report may show them: core's policy by key (`password`, `api_key`, …), then the
+ * free text of every string value (`postgres://app:pw@db` under a key like `dsn`).
+ */
+function redactDetails(details: Record<string, unknown>): Record<string, unknown> {
+  // The redactor's copy is a tree (cycles cut, depth and size bounded), so this walk ends.
+  return redactStrings(redactKeys(details)) as Record<string, unknown>;
+}
 
 /** An error as a report may show it: its message only, passwords in URLs removed. */
 export function errorMessage(err: unknown): string {
@@ -137,7 +160,7 @@ function normalize(value: CheckOutcome): Pick<CheckResult, 'status' | 'details' 
   const given = outcome as Partial<Exclude<CheckOutcome, boolean>> | null | undefined;
   if (given?.status !== undefined && Object.hasOwn(RANK, given.status)) {
     const out: Pick<CheckResult, 'status' | 'details' | 'error'> = { status: given.status };
-    if (given.details) out.details = redact(given.details) as Record<string, unknown>;
+    if (given.details) out.details = redactDetails(given.details);
     if (given.error) out.error = errorMessage(given.error);
     return out;
   }
@@ -164,34 +187,54 @@ export function createHealth(options: HealthOptions = {}): Health {
   const entries = new Map<string, Entry>();
   const started = Date.now();
 
-  const execute = async (name: string, entry: Entry): Promise<CheckResult> => {
-    const begin = performance.now();
-    let timer: NodeJS.Timeout | undefined;
-    let partial: Pick<CheckResult, 'status' | 'details' | 'error'>;
+  /**
+   * One call of the check, bounded by its timeout. A call that times out is aborted and left
+   * outstanding; until it settles the check is not called again (a hung database query would take
+   * a pool slot each time), and runs report it at once instead of waiting on it.
+   */
+  const call = async (entry: Entry): Promise<Pick<CheckResult, 'status' | 'details' | 'error'>> => {
+    const { timeoutMs } = entry.options;
+    if (entry.outstanding)
+      return {
+        status: 'unhealthy',
+        error: `previous call timed out after ${timeoutMs} ms and is still outstanding; not called again until it settles`,
+      };
+    const controller = new AbortController();
+    const timedOut = new Error(`timed out after ${timeoutMs} ms`);
+    let pending: Promise<CheckOutcome>;
     try {
-      // One call of the check at a time: a hung check is waited on again by the next probe,
-      // never called again on top of itself (a hung database query would take a pool slot each).
-      entry.pending ??= Promise.resolve()
-        .then(entry.check)
-        .finally(() => {
-          entry.pending = undefined;
-        });
+      pending = Promise.resolve(entry.check(controller.signal));
+    } catch (err) {
+      return { status: 'unhealthy', error: errorMessage(err) };
+    }
+    let timer: NodeJS.Timeout | undefined;
+    try {
       const outcome = await Promise.race([
-        entry.pending,
+        pending,
         new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`timed out after ${entry.options.timeoutMs} ms`)),
-            entry.options.timeoutMs,
-          );
+          timer = setTimeout(() => reject(timedOut), timeoutMs);
           timer.unref();
         }),
       ]);
-      partial = normalize(outcome);
+      return normalize(outcome);
     } catch (err) {
-      partial = { status: 'unhealthy', error: errorMessage(err) };
+      if (err === timedOut) {
+        entry.outstanding = true;
+        const settled = () => {
+          entry.outstanding = false;
+        };
+        pending.then(settled, settled);
+        controller.abort(timedOut);
+      }
+      return { status: 'unhealthy', error: errorMessage(err) };
     } finally {
       clearTimeout(timer);
     }
+  };
+
+  const execute = async (name: string, entry: Entry): Promise<CheckResult> => {
+    const begin = performance.now();
+    const partial = await call(entry);
     const result: CheckResult = {
       ...partial,
       latency_ms: Math.round((performance.now() - begin) * 100) / 100,
@@ -248,6 +291,7 @@ export function createHealth(options: HealthOptions = {}): Health {
       entries.set(name, {
         check,
         lastAt: 0,
+        outstanding: false,
         options: {
           critical: o.data.critical ?? true,
           timeoutMs: o.data.timeoutMs ?? 2000,

@@ -69,3 +69,51 @@ describe('createShutdown limits', () => {
     }
   });
 });
+
+describe('createShutdown hooks', () => {
+  it('runs every hook exactly once when a hook outlives timeoutMs', async () => {
+    const server = createServer((_req, res) => res.end('ok'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    const runs: string[] = [];
+    let endPool: (() => void) | undefined;
+    const codes: number[] = [];
+    const shutdown = createShutdown({
+      server,
+      drainDelayMs: 0,
+      timeoutMs: 100,
+      signals: ['SIGUSR2'],
+      exit: (code) => codes.push(code),
+      hooks: [
+        { name: 'logs', run: () => void runs.push('logs') },
+        {
+          name: 'database',
+          run: () => {
+            runs.push('database');
+            // pg's pool.end(): a second call throws.
+            if (runs.filter((r) => r === 'database').length > 1)
+              throw new Error('Called end on pool more than once');
+            return new Promise<void>((resolve) => (endPool = resolve));
+          },
+        },
+        { name: 'cache', run: () => void runs.push('cache') },
+      ],
+    });
+    try {
+      const done = shutdown.begin('test');
+      while (!endPool) await jest.advanceTimersByTimeAsync(0); // the database hook is running
+      expect(runs).toEqual(['logs', 'database']);
+      await jest.advanceTimersByTimeAsync(100); // past timeoutMs, the hook still running
+      expect(runs).toEqual(['logs', 'database']);
+      endPool();
+      await jest.advanceTimersByTimeAsync(0);
+      expect(await done).toBe(1); // the time ran out
+      expect(runs).toEqual(['logs', 'database', 'cache']);
+      expect(codes).toEqual([1]);
+    } finally {
+      jest.useRealTimers();
+      shutdown.dispose();
+      server.closeAllConnections();
+    }
+  });
+});

@@ -88,7 +88,7 @@ export function createShutdown(options: ShutdownOptions): Shutdown {
   let running: Promise<number> | undefined;
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-  const runHooks = async (): Promise<number> => {
+  const runHooksInOrder = async (): Promise<number> => {
     let code = 0;
     for (const hook of hooks) {
       try {
@@ -101,6 +101,10 @@ export function createShutdown(options: ShutdownOptions): Shutdown {
     }
     return code;
   };
+  // Once, whoever asks first: when the time runs out while a hook runs, the timeout path waits on
+  // that same run rather than starting the hooks again (a second `pool.end()` throws).
+  let hooksRun: Promise<number> | undefined;
+  const runHooks = (): Promise<number> => (hooksRun ??= runHooksInOrder());
 
   const sequence = async (reason: string): Promise<number> => {
     say('shutdown started', { reason, drain_delay_ms: drainDelayMs });
@@ -132,8 +136,9 @@ export function createShutdown(options: ShutdownOptions): Shutdown {
       let code = await Promise.race([sequence(reason), deadline]);
       clearTimeout(timer);
       if (code === 'timeout') {
-        // Requests outlived the limit: cut them, but still flush logs, spans and errors — a
-        // stuck shutdown is when they matter most — each hook bounded by a short limit.
+        // Requests or hooks outlived the limit: cut the connections, but still flush logs, spans
+        // and errors — a stuck shutdown is when they matter most — within a 5 s grace. Hooks
+        // already running are waited on, not started again.
         say('shutdown timed out: closing the remaining connections', { timeout_ms: timeoutMs });
         http.closeAllConnections();
         const hooksDone = runHooks();
