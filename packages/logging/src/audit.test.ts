@@ -1,7 +1,8 @@
+import fs from 'node:fs';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { runWithContext, setInternalErrorHandler } from '@obs/core';
 import { createAuditLogger, verifyAuditLog } from './audit';
@@ -151,6 +152,52 @@ describe('createAuditLogger', () => {
     const lines = readFileSync(path, 'utf8').split('\n');
     const second = JSON.parse(lines[1]!) as { hash: string };
     expect(JSON.parse(lines[3]!)).toMatchObject({ seq: 3, prev_hash: second.hash });
+  });
+
+  it('continues the chain after a record larger than 1 MiB, even with a partial record after it', async () => {
+    // 200 strings of 9000 characters: each stays under maxStringLength, the record is ~1.8 MB
+    const big = Array.from({ length: 200 }, (_, i) => `${i}`.padEnd(9000, 'x'));
+    let audit = createAuditLogger({ path });
+    audit.audit({ actor: 'a', action: 'import', resource: 'r', outcome: 'success', big });
+    const first = audit.head();
+    await audit.close();
+    expect(readFileSync(path).length).toBeGreaterThan(1 << 20);
+
+    audit = createAuditLogger({ path });
+    expect(audit.head()).toEqual(first);
+    expect(audit.audit({ actor: 'a', action: 'b', resource: 'c', outcome: 'success' })).toBe(2);
+    await audit.close();
+    expect(await verifyAuditLog(path)).toEqual({ ok: true, records: 2 });
+
+    // a crash cut the next big record short: the head is the whole record before it
+    const second = records()[1]!;
+    appendFileSync(path, `{"seq":3,"big":"${'y'.repeat(300_000)}`);
+    const reports: unknown[] = [];
+    setInternalErrorHandler((err) => reports.push(err));
+    try {
+      audit = createAuditLogger({ path });
+      expect(audit.head()).toEqual({ seq: 2, hash: second.hash as string });
+      await audit.close();
+    } finally {
+      setInternalErrorHandler(undefined);
+    }
+    expect(String(reports[0])).toContain('partial record');
+  });
+
+  it('reads only the end of a long file of small records to find the head', async () => {
+    await writeSample(5000);
+    const size = readFileSync(path).length;
+    expect(size).toBeGreaterThan(1 << 20);
+    const read = jest.spyOn(fs, 'readSync');
+    try {
+      const audit = createAuditLogger({ path });
+      expect(audit.head().seq).toBe(5000);
+      await audit.close();
+      const bytes = read.mock.results.reduce((sum, r) => sum + Number(r.value), 0);
+      expect(bytes).toBeLessThan(size / 10);
+    } finally {
+      read.mockRestore();
+    }
   });
 
   it('signs with a key: verification needs it, and a recomputed plain chain fails', async () => {

@@ -107,22 +107,52 @@ function parseRecord(line: string): AuditHead | undefined {
   }
 }
 
+/** Bytes read per step when looking for the head: many records, and far less than a big file. */
+const HEAD_CHUNK = 64 * 1024;
+
 /**
- * The newest whole record near the end of the file, and whether the file ends mid-line (a crash
- * during a write without fsync leaves half a record behind).
+ * The file's lines from the last one back, read in chunks from the end, so finding the head reads
+ * a few records rather than the file. A line is held whole however long it is. The first line
+ * given is the text after the last newline: empty when the file ends with one.
+ */
+function* linesFromEnd(fd: number, size: number): Generator<string> {
+  let end = size;
+  // The bytes of the line being assembled that lie after `end`, in file order.
+  let rest: Buffer[] = [];
+  while (end > 0) {
+    const start = Math.max(0, end - HEAD_CHUNK);
+    const buf = Buffer.alloc(end - start);
+    readSync(fd, buf, 0, buf.length, start);
+    end = start;
+    let stop = buf.length;
+    for (let nl = buf.lastIndexOf(10, stop - 1); nl !== -1;) {
+      yield Buffer.concat([buf.subarray(nl + 1, stop), ...rest]).toString('utf8');
+      rest = [];
+      stop = nl;
+      // lastIndexOf(x, -1) would search from the end again
+      nl = nl > 0 ? buf.lastIndexOf(10, nl - 1) : -1;
+    }
+    rest.unshift(buf.subarray(0, stop));
+  }
+  yield Buffer.concat(rest).toString('utf8');
+}
+
+/**
+ * The newest whole record, and whether the file ends mid-line or with lines that are not records
+ * (a crash during a write without fsync leaves half a record behind).
  */
 function findHead(fd: number): { head?: AuditHead; damagedTail: boolean; empty: boolean } {
   const { size } = fstatSync(fd);
   if (size === 0) return { damagedTail: false, empty: true };
-  const chunk = Math.min(size, 1 << 20);
-  const buf = Buffer.alloc(chunk);
-  readSync(fd, buf, 0, chunk, size - chunk);
-  const text = buf.toString('utf8');
-  const lines = text.split('\n').filter(Boolean);
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const head = parseRecord(lines[i]!);
-    if (head)
-      return { head, damagedTail: i !== lines.length - 1 || !text.endsWith('\n'), empty: false };
+  let damagedTail = false;
+  let first = true;
+  for (const line of linesFromEnd(fd, size)) {
+    const head = line === '' ? undefined : parseRecord(line);
+    // Blank lines are harmless; a line after the head that is not a record, or text after the
+    // last newline (even a whole record), is damage: the next record must start a fresh line.
+    if (line !== '' && (first || !head)) damagedTail = true;
+    if (head) return { head, damagedTail, empty: false };
+    first = false;
   }
   return { damagedTail: true, empty: false };
 }

@@ -1,5 +1,8 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { hostname } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -400,4 +403,61 @@ describe('lifecycle', () => {
     logger.info('late');
     expect(sink.total).toBe(0);
   });
+});
+
+describe('a line logged in the app’s own exit handler', () => {
+  /** A child Node with tsx: slow on a busy machine; only a hang guard. */
+  const CHILD_LIMIT_MS = 120_000;
+
+  function runChild(path: string, how: string): Promise<{ code: number | null; stdout: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          '--conditions=@obs/source',
+          join(__dirname, 'exit-handler.fixture.ts'),
+          path,
+          how,
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      let stdout = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout }));
+    });
+  }
+
+  const messages = (text: string) =>
+    text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => (JSON.parse(line) as { message: string }).message);
+
+  it.each([
+    ['process.exit()', 'exit'],
+    ['the event loop running dry', 'natural'],
+  ])(
+    'reaches the file and stdout, after %s',
+    async (_label, how) => {
+      const dir = mkdtempSync(join(tmpdir(), 'obs-exit-'));
+      try {
+        const path = join(dir, 'app.log');
+        const { code, stdout } = await runChild(path, how);
+        expect(code).toBe(0);
+        const expected = [
+          'started',
+          'exit handler registered first',
+          'exit handler registered last',
+        ];
+        expect(messages(readFileSync(path, 'utf8'))).toEqual(expected);
+        expect(messages(stdout)).toEqual(expected);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    CHILD_LIMIT_MS,
+  );
 });

@@ -164,7 +164,10 @@ class Shared {
 
   write(level: LevelName, time: number, line: string): void {
     const entry = { level, time, line };
-    for (const destination of this.options.destinations) destination.write(entry);
+    for (const destination of this.options.destinations) {
+      destination.write(entry);
+      if (exiting) flushOnExit(destination);
+    }
   }
 
   async flush(): Promise<void> {
@@ -180,7 +183,14 @@ class Shared {
   }
 }
 
+/**
+ * Set by the first flush on exit. Exit handlers the app registered after the logger run after
+ * that flush, and nothing flushes again: from then on every record is written through at once.
+ */
+let exiting = false;
+
 function flushOnExit(destination: LogDestination): void {
+  exiting = true;
   try {
     destination.flushSync?.();
   } catch {

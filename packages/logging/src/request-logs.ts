@@ -6,6 +6,7 @@ import {
   type RequestOutcome,
 } from '@obs/core';
 import type { Logger } from './logger';
+import { errorType } from './serialize';
 
 /** What the framework adapters of the request-log instrument decide (`requestLogger()` for Hono). */
 export interface RequestLogOptions<N> {
@@ -16,6 +17,22 @@ export interface RequestLogOptions<N> {
   headers: boolean;
   /** Hands the request-bound logger to the framework (`c.var.logger`). */
   expose?: (native: N, logger: Logger) => void;
+}
+
+/**
+ * A thrown error behind a 4xx without its stack (and cause chain): the client's mistake, expected
+ * and frequent, where a stack is noise; what went wrong stays in `type`, `message` and the
+ * error's own `status` and `code`.
+ */
+function expectedError(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const { status, code } = error as { status?: unknown; code?: unknown };
+  return {
+    type: errorType(error),
+    message: error.message,
+    ...(typeof status === 'number' && { status }),
+    ...((typeof code === 'string' || typeof code === 'number') && { code }),
+  };
 }
 
 function requestFields(
@@ -38,7 +55,9 @@ function requestFields(
     // URLSearchParams: the redactor turns it into { key: value } and scrubs tokens and keys.
     query: url.includes('?') ? new URL(url).searchParams : undefined,
     headers: headers ? request.headers() : undefined,
-    error: outcome.error,
+    // Only 4xx: an error behind a 2xx/3xx is logged at error, as a surprise worth its stack.
+    error:
+      outcome.status >= 400 && outcome.status < 500 ? expectedError(outcome.error) : outcome.error,
   };
 }
 

@@ -42,9 +42,14 @@ export function stringifyString(value: string, limits: SerializeLimits): string 
   return JSON.stringify(`${value.slice(0, limits.maxStringLength)}…[truncated ${cut} chars]`);
 }
 
+/** The `type` of a logged error. */
+export function errorType(err: Error): string {
+  return err.name || err.constructor.name || 'Error';
+}
+
 function errorObject(err: Error, causes: number): Record<string, unknown> {
   const out: Record<string, unknown> = {
-    type: err.name || err.constructor.name || 'Error',
+    type: errorType(err),
     message: err.message,
     stack: err.stack,
   };

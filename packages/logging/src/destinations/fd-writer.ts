@@ -29,8 +29,6 @@ export class FdWriter {
   private readonly timer: NodeJS.Timeout;
   /** Lines lost to a destination that refused them (a pipe full for too long, a disk error). */
   dropped = 0;
-  /** Bytes written since the descriptor was opened (or reopened). */
-  written = 0;
   /** Until when a full pipe drops at once instead of waiting. */
   private noWaitUntil = 0;
   /** A drop left half a line behind: the next write starts a fresh line. */
@@ -57,11 +55,6 @@ export class FdWriter {
     if (this.buffer.length >= FLUSH_AT_CHARS) this.flushSync();
   }
 
-  /** Characters waiting to be written. */
-  get pending(): number {
-    return this.buffer.length;
-  }
-
   flushSync(): void {
     if (this.buffer === '') return;
     const data = Buffer.from(this.midLine ? `\n${this.buffer}` : this.buffer);
@@ -72,7 +65,6 @@ export class FdWriter {
       try {
         const n = this.writeChunk(this.fd, data, offset);
         offset += n;
-        this.written += n;
         blockedSince = 0;
         this.midLine = false;
         this.noWaitUntil = 0;
@@ -104,7 +96,6 @@ export class FdWriter {
     this.flushSync();
     closeSync(this.fd);
     this.fd = FdWriter.open(this.target);
-    this.written = 0;
   }
 
   close(): void {

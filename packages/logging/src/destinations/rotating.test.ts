@@ -118,6 +118,62 @@ describe('rotating file destination', () => {
     expect(readFileSync(path, 'utf8')).toBe('{"a":3}\n');
   });
 
+  it('limits the size in UTF-8 bytes, not characters', () => {
+    const path = join(dir, 'cjk.log');
+    const file = new RotatingFile(path, { maxSize: '1k', maxFiles: 100 });
+    // 3 bytes per character: a line of 101 characters takes 301 bytes
+    const line = `${'日志'.repeat(50)}\n`;
+    for (let i = 0; i < 20; i++) file.write(line, 0);
+    file.close();
+    const sizes = files().map((f) => statSync(join(dir, f)).size);
+    expect(sizes.every((size) => size <= 1024)).toBe(true);
+    expect(sizes.reduce((a, b) => a + b)).toBe(20 * Buffer.byteLength(line));
+  });
+
+  it('counts the bytes a file already holds when it is reopened', () => {
+    const path = join(dir, 'reopened.log');
+    writeFileSync(path, `${'é'.repeat(400)}\n`); // 401 characters, 801 bytes
+    const file = new RotatingFile(path, { maxSize: 1000 });
+    file.write(`${'x'.repeat(300)}\n`, 0);
+    file.close();
+    expect(files()).toHaveLength(2);
+    expect(readFileSync(path, 'utf8')).toBe(`${'x'.repeat(300)}\n`);
+  });
+
+  it('after a restart, rotates a file of an earlier day before writing today’s lines', () => {
+    const path = join(dir, 'daily.log');
+    const day = 86_400_000;
+    const yesterday = Date.UTC(2026, 10, 22, 18, 0);
+    const today = yesterday + day;
+    const first = new RotatingFile(path, { interval: 'daily' }, yesterday);
+    first.write('{"day":1}\n', yesterday);
+    first.close();
+    utimesSync(path, yesterday / 1000, yesterday / 1000);
+
+    const second = new RotatingFile(path, { interval: 'daily' }, today);
+    second.write('{"day":2}\n', today);
+    second.close();
+    const rotated = files().filter((f) => f !== 'daily.log');
+    expect(rotated).toHaveLength(1);
+    expect(readFileSync(join(dir, rotated[0]!), 'utf8')).toBe('{"day":1}\n');
+    expect(readFileSync(path, 'utf8')).toBe('{"day":2}\n');
+  });
+
+  it('after a restart in the same period, appends to the current file', () => {
+    const path = join(dir, 'hourly.log');
+    const t0 = Date.UTC(2026, 10, 22, 18, 5);
+    const first = new RotatingFile(path, { interval: 'hourly' }, t0);
+    first.write('{"n":1}\n', t0);
+    first.close();
+    utimesSync(path, t0 / 1000, t0 / 1000);
+
+    const second = new RotatingFile(path, { interval: 'hourly' }, t0 + 60_000);
+    second.write('{"n":2}\n', t0 + 60_000);
+    second.close();
+    expect(files()).toEqual(['hourly.log']);
+    expect(readFileSync(path, 'utf8')).toBe('{"n":1}\n{"n":2}\n');
+  });
+
   it('deletes rotated files older than maxAgeDays', async () => {
     const path = join(dir, 'aged.log');
     const file = new RotatingFile(path, { maxSize: 10, maxAgeDays: 1 });

@@ -69,7 +69,8 @@ export class RotatingFile {
   private readonly maxAgeMs: number;
   private readonly compress: boolean;
   private period: number;
-  private base: number;
+  /** UTF-8 bytes in the current file, written or still buffered. */
+  private size: number;
   private housekeeping: Promise<void> = Promise.resolve();
   private scheduled = false;
   private lastRotation = 0;
@@ -103,8 +104,11 @@ export class RotatingFile {
     this.ownName = new RegExp(
       `^${base}\\.\\d{4}-\\d\\d-\\d\\dT\\d\\d-\\d\\d-\\d\\d\\.\\d{3}Z(\\.gz)?$`,
     );
-    this.base = existsSync(path) ? statSync(path).size : 0;
-    this.period = this.periodOf(now);
+    const existing = existsSync(path) ? statSync(path) : undefined;
+    this.size = existing?.size ?? 0;
+    // A file left by an earlier run belongs to the period it was last written in: the first
+    // record of a later period rotates it, as it would have had the process kept running.
+    this.period = this.periodOf(existing?.size ? existing.mtimeMs : now);
   }
 
   private periodOf(time: number): number {
@@ -117,12 +121,14 @@ export class RotatingFile {
 
   /** `time`: the record's, so a record lands in the file of the period it was logged in. */
   write(text: string, time: number): void {
-    const size = this.base + this.writer.written + this.writer.pending;
+    // Counted per record, not per buffer: measuring the whole buffer on each write is quadratic.
+    const bytes = Buffer.byteLength(text);
     const period = this.periodOf(time);
-    if (size > 0 && (period !== this.period || size + text.length > this.maxSize)) {
+    if (this.size > 0 && (period !== this.period || this.size + bytes > this.maxSize)) {
       this.rotate(time);
     }
     this.period = period;
+    this.size += bytes;
     this.writer.write(text);
   }
 
@@ -137,7 +143,7 @@ export class RotatingFile {
       renameSync(this.path, rotatedPath(this.path, t));
       this.lastRotation = t;
       this.writer.reopen();
-      this.base = 0;
+      this.size = 0;
     } catch (err) {
       reportInternalError(err, '@obs/logging: rotating file');
       return;

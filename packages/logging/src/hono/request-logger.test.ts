@@ -101,6 +101,42 @@ describe('requestLogger()', () => {
     expect(missing).not.toHaveProperty('route');
   });
 
+  it('keeps the stack of errors behind 5xx only: a 4xx line has type, message, status and code', async () => {
+    class ValidationError extends Error {
+      override name = 'ValidationError';
+      readonly status = 422;
+      readonly code = 'invalid_body';
+    }
+    const { app, completed } = setup();
+    app.get('/missing', () => {
+      throw new HTTPException(404, { message: 'no such workspace' });
+    });
+    app.post('/invalid', () => {
+      throw new ValidationError('credits: expected a number');
+    });
+    app.onError((err, c) => {
+      if (err instanceof HTTPException) return err.getResponse();
+      if (err instanceof ValidationError) return c.json({ detail: err.message }, 422);
+      return c.text('Internal Server Error', 500);
+    });
+    await app.request('/missing');
+    await app.request('/invalid', { method: 'POST' });
+    await app.request('/boom');
+    const [missing, invalid, boom] = completed();
+    expect(missing).toMatchObject({ level: 'warn', status: 404 });
+    expect(missing!.error).toEqual({ type: 'Error', message: 'no such workspace', status: 404 });
+    expect(invalid).toMatchObject({ level: 'warn', status: 422 });
+    expect(invalid!.error).toEqual({
+      type: 'ValidationError',
+      message: 'credits: expected a number',
+      status: 422,
+      code: 'invalid_body',
+    });
+    expect(boom).toMatchObject({ level: 'error', status: 500 });
+    expect(boom!.error).toMatchObject({ type: 'Error', message: 'database exploded' });
+    expect((boom!.error as { stack: string }).stack).toContain('request-logger.test.ts');
+  });
+
   it('logs a thrown non-Error value as a 500 with what was thrown', async () => {
     const { app, completed } = setup();
     app.get('/string-throw', () => {

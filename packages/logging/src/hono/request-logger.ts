@@ -29,7 +29,7 @@ export interface RequestLoggerOptions {
  * Logs one `request completed` record per request: `method`, `path`, `route` (the template),
  * `status`, `duration_ms`, `request_size`, `response_size`, `client_ip`, `user_agent`, the query
  * (redacted), at `info` for 2xx/3xx, `warn` for 4xx and `error` for 5xx; a thrown error is logged
- * with the record. Sets `c.var.logger`, a child logger bound to the request's id.
+ * with the record, without its stack when the response is a 4xx. Sets `c.var.logger`, a child logger bound to the request's id.
  *
  * Register it after `obsContext()` from `@obs/core/hono`, which provides the request id.
  *

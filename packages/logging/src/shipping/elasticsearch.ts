@@ -18,6 +18,33 @@ interface BulkItem {
   status?: number;
 }
 
+/**
+ * The line with a top-level `@timestamp` field of its own renamed `field_@timestamp`, as the
+ * logger renames fields that clash with its own keys. The shipper's `@timestamp` (the record's
+ * time) wins: it picks the daily index and Kibana's time filter, so it must agree with
+ * `timestamp`, and a field that is not a date would make Elasticsearch refuse the document.
+ */
+function ownStampRenamed(line: string): string {
+  // `"@timestamp":` can only end a key (in a string value the quote would be escaped): the slow,
+  // exact path runs only for lines with such a key, at any depth.
+  if (!line.includes('"@timestamp":')) return line;
+  let record: Record<string, unknown>;
+  try {
+    record = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return line;
+  }
+  if (!Object.hasOwn(record, '@timestamp')) return line;
+  let name = 'field_@timestamp';
+  while (Object.hasOwn(record, name)) name = `field_${name}`;
+  // fromEntries defines properties: a `__proto__` field stays a field.
+  return JSON.stringify(
+    Object.fromEntries(
+      Object.entries(record).map(([key, value]) => [key === '@timestamp' ? name : key, value]),
+    ),
+  );
+}
+
 class ElasticsearchShipper extends Shipper {
   private readonly url: string;
   private readonly prefix: string;
@@ -47,7 +74,7 @@ class ElasticsearchShipper extends Shipper {
     let body = '';
     for (const entry of batch) {
       const stamp = new Date(entry.time).toISOString();
-      body += `{"index":{"_index":"${this.index(entry.time)}"}}\n{"@timestamp":"${stamp}",${entry.line.slice(1)}\n`;
+      body += `{"index":{"_index":"${this.index(entry.time)}"}}\n{"@timestamp":"${stamp}",${ownStampRenamed(entry.line).slice(1)}\n`;
     }
     return { url: this.url, body, contentType: 'application/x-ndjson' };
   }

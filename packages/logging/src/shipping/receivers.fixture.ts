@@ -104,6 +104,30 @@ export function lokiReceiver(script?: Script): Promise<Receiver> {
 
 const INDEX_NAME = /^[a-z0-9][a-z0-9._-]*$/;
 
+/** The first key written twice in one object of the valid JSON `text`, if any. */
+export function duplicateKey(text: string): string | undefined {
+  // One set of keys per open object; undefined for an open array.
+  const open: (Set<string> | undefined)[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '{') open.push(new Set());
+    else if (ch === '[') open.push(undefined);
+    else if (ch === '}' || ch === ']') open.pop();
+    else if (ch === '"') {
+      let end = i + 1;
+      while (text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      const keys = open.at(-1);
+      if (keys && /^\s*:/.test(text.slice(end + 1, end + 64))) {
+        const key = JSON.parse(text.slice(i, end + 1)) as string;
+        if (keys.has(key)) return key;
+        keys.add(key);
+      }
+      i = end;
+    }
+  }
+  return undefined;
+}
+
 /** Parses a _bulk body as Elasticsearch does; throws with its reason when it would answer 400. */
 export function parseBulk(r: Received): { index: string; doc: Record<string, unknown> }[] {
   if (r.path !== '/_bulk') throw new Error(`no handler for ${r.path}`);
@@ -125,6 +149,9 @@ export function parseBulk(r: Received): { index: string; doc: Record<string, unk
     const doc = JSON.parse(lines[i + 1]!) as Record<string, unknown>;
     if (typeof doc !== 'object' || Array.isArray(doc))
       throw new Error('document must be an object');
+    // JSON.parse keeps the last of two equal keys; Elasticsearch refuses the document.
+    const duplicate = duplicateKey(lines[i + 1]!);
+    if (duplicate !== undefined) throw new Error(`Duplicate field '${duplicate}'`);
     out.push({ index, doc });
   }
   return out;
