@@ -39,6 +39,7 @@ import {
   statsMeterProvider,
   type TracingStats,
 } from './processors';
+import { AnchoredClockProcessor } from './span-clock';
 
 export interface Tracing {
   /** A tracer of the registered provider (a no-op one when tracing is off). */
@@ -209,7 +210,10 @@ export function initTracing(options: TracingOptions = {}): Tracing {
         : undefined;
   const out = exporter(o, memory);
   const selfObsMeterProvider = statsMeterProvider(stats);
-  const processors: SpanProcessor[] = [new RedactingSpanProcessor(o.redactPaths)];
+  const processors: SpanProcessor[] = [
+    new AnchoredClockProcessor(),
+    new RedactingSpanProcessor(o.redactPaths),
+  ];
   if (out) {
     processors.push(
       o.processor === 'simple'

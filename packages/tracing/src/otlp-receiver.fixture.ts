@@ -47,6 +47,9 @@ export interface ReceivedSpan {
   events: { name: string; attributes: Record<string, unknown> }[];
   links: { traceId: string; spanId: string; attributes: Record<string, unknown> }[];
   status: { code: number; message: string };
+  /** Nanoseconds since the epoch, as sent (fixed64), in decimal. */
+  startTimeUnixNano: string;
+  endTimeUnixNano: string;
   resource: Record<string, unknown>;
   scope: string;
 }
@@ -111,6 +114,8 @@ function flatten(request: Json): ReceivedSpan[] {
             code: Number(status.code ?? 0),
             message: (status.message as string | undefined) ?? '',
           },
+          startTimeUnixNano: String((s.startTimeUnixNano as string | number | undefined) ?? 0),
+          endTimeUnixNano: String((s.endTimeUnixNano as string | number | undefined) ?? 0),
           resource,
           scope: ((ss.scope as Json | undefined)?.name as string | undefined) ?? '',
         });
