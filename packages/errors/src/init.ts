@@ -8,6 +8,7 @@ import { z } from 'zod';
 import {
   configErrorFromIssues,
   contextScope,
+  ObsConfigError,
   getContext,
   getTraceIds,
   reportInternalError,
@@ -17,6 +18,12 @@ import {
 } from '@obs/core';
 import { isHttpError } from './http-error';
 import { createScrubber } from './scrub';
+
+/** A Sentry integration (`Sentry.httpIntegration()`, `nodeProfilingIntegration()`, …). */
+export type SentryIntegration = Extract<
+  NonNullable<Sentry.NodeOptions['integrations']>,
+  readonly unknown[]
+>[number];
 
 export interface ErrorsOptions {
   /** Where events go. @default env `SENTRY_DSN`; none: a working no-op */
@@ -30,6 +37,19 @@ export interface ErrorsOptions {
   sampleRate?: number;
   /** Share of transactions Sentry records itself (only when Sentry owns OpenTelemetry). @default undefined: none */
   tracesSampleRate?: number;
+  /**
+   * Share of traces Sentry records that are profiled (Sentry's `profileSessionSampleRate` with
+   * `profileLifecycle: 'trace'`). Above 0 it needs `@sentry/profiling-node` installed, and traces
+   * recorded by Sentry (`tracesSampleRate`, Sentry owning OpenTelemetry). @default undefined: none
+   */
+  profilesSampleRate?: number;
+  /** The host's name on every event (`server_name`). @default Sentry's: the machine's hostname */
+  serverName?: string;
+  /**
+   * Sentry integrations added to ours, or a function given ours (Sentry's defaults without its
+   * process handlers, plus profiling) that returns the list to use, as `Sentry.init` takes it.
+   */
+  integrations?: SentryIntegration[] | ((defaults: SentryIntegration[]) => SentryIntegration[]);
   /** Statuses never reported. @default every 4xx */
   ignoreStatuses?: number[];
   /** Messages (substring) or patterns never reported. */
@@ -66,6 +86,19 @@ const schema = z
     service: z.record(z.string(), z.string().optional()).optional(),
     sampleRate: z.number().min(0).max(1).optional(),
     tracesSampleRate: z.number().min(0).max(1).optional(),
+    profilesSampleRate: z.number().min(0).max(1).optional(),
+    serverName: z.string().min(1).optional(),
+    integrations: z
+      .union([
+        z.array(
+          z.custom<SentryIntegration>(
+            (i) => typeof (i as { name?: unknown } | null)?.name === 'string',
+            'expected Sentry integrations ({ name, … })',
+          ),
+        ),
+        z.function(),
+      ])
+      .optional(),
     ignoreStatuses: z.array(z.number().int().min(100).max(599)).optional(),
     ignoreErrors: z.array(z.union([z.string(), z.instanceof(RegExp)])).optional(),
     beforeSend: z.function().optional(),
@@ -178,13 +211,63 @@ function breadcrumbStore(max: number) {
  * ESM app that imports @sentry/node itself, is the second copy's code: about 30 MB of RSS.
  */
 function loadSentry(): typeof Sentry {
+  try {
+    return requireBesideThisFile()('@sentry/node') as typeof Sentry;
+  } catch (err) {
+    // A bundler cannot see this require: a bundled app must install @sentry/node beside the
+    // bundle and keep it external (esbuild --external:@sentry/node, webpack externals).
+    throw new ObsConfigError(
+      'dsn',
+      `a DSN is set but @sentry/node could not be loaded (${messageOf(err)}): install @sentry/node next to your app, and mark it external if you bundle the app`,
+      { cause: err },
+    );
+  }
+}
+
+/** `require` from beside this file (see loadSentry). */
+function requireBesideThisFile(): NodeJS.Require {
   // This module's own file, without import.meta (it breaks the CJS build and jest). Under ESM it
   // is a file URL: require from beside this file, where @sentry/node is installed, not from the
   // working directory. Under CommonJS (our CJS build, jest) it is a path, and the module's own
   // require does that already; in jest it also keeps Sentry in the test's module registry.
   const file = getCallSites(1, { sourceMap: false })[0]?.scriptName ?? '';
-  const load = file.startsWith('file:') ? createRequire(file) : require;
-  return load('@sentry/node') as typeof Sentry;
+  return file.startsWith('file:') ? createRequire(file) : require;
+}
+
+const PROFILING = '@sentry/profiling-node';
+
+/**
+ * `nodeProfilingIntegration()` when profiling is asked for and there is a DSN; without one, only
+ * whether the optional package is installed is checked, so the mistake shows before production.
+ * Loaded like @sentry/node, and only then: it is a native module.
+ *
+ * @throws ObsConfigError naming `profilesSampleRate` when `@sentry/profiling-node` is missing.
+ */
+function profilingIntegration(
+  rate: number | undefined,
+  dsn: string | undefined,
+): SentryIntegration | undefined {
+  if (!rate) return undefined;
+  const load = requireBesideThisFile();
+  try {
+    if (!dsn) {
+      load.resolve(PROFILING);
+      return undefined;
+    }
+    const profiling = load(PROFILING) as { nodeProfilingIntegration(): SentryIntegration };
+    return profiling.nodeProfilingIntegration();
+  } catch (err) {
+    const missing =
+      (err as { code?: unknown } | null)?.code === 'MODULE_NOT_FOUND' &&
+      messageOf(err).includes(PROFILING);
+    throw new ObsConfigError(
+      'profilesSampleRate',
+      missing
+        ? `profiling needs ${PROFILING}, which is not installed: npm install ${PROFILING} (the same version as @sentry/node), or leave profilesSampleRate unset`
+        : `${PROFILING} could not be loaded: ${messageOf(err)}`,
+      { cause: err },
+    );
+  }
 }
 
 function messageOf(error: unknown): string {
@@ -218,6 +301,8 @@ export function initErrors(options: ErrorsOptions = {}): ErrorTracker {
   const ignored = (status: number | undefined) =>
     status !== undefined && ignoreStatuses.has(status);
 
+  const profiling = profilingIntegration(o.profilesSampleRate, dsn);
+
   if (!dsn) {
     return {
       enabled: false,
@@ -246,6 +331,12 @@ export function initErrors(options: ErrorsOptions = {}): ErrorTracker {
       o.release ?? (process.env.SENTRY_RELEASE?.trim() || `${service.name}@${service.version}`),
     sampleRate: o.sampleRate ?? 1,
     ...(o.tracesSampleRate !== undefined ? { tracesSampleRate: o.tracesSampleRate } : {}),
+    // Sentry 11 profiles by session: 'trace' profiles while Sentry's sampled spans run, as
+    // profilesSampleRate did.
+    ...(o.profilesSampleRate !== undefined
+      ? { profileSessionSampleRate: o.profilesSampleRate, profileLifecycle: 'trace' as const }
+      : {}),
+    ...(o.serverName !== undefined ? { serverName: o.serverName } : {}),
     maxBreadcrumbs,
     attachStacktrace: o.attachStacktrace ?? true,
     // Sentry 11 spells sendDefaultPii as dataCollection; ours still scrubs whatever is collected.
@@ -261,8 +352,16 @@ export function initErrors(options: ErrorsOptions = {}): ErrorTracker {
     ...(o.ignoreErrors ? { ignoreErrors: o.ignoreErrors } : {}),
     enableOpenTelemetrySetup: sentryOwnsOtel,
     // Process handlers are installProcessHandlers()'s: capture, flush, then Node's exit.
-    integrations: (defaults) =>
-      defaults.filter((i) => i.name !== 'OnUncaughtException' && i.name !== 'OnUnhandledRejection'),
+    integrations: (defaults) => {
+      const ours = defaults.filter(
+        (i) => i.name !== 'OnUncaughtException' && i.name !== 'OnUnhandledRejection',
+      );
+      if (profiling) ours.push(profiling);
+      const { integrations } = o;
+      return typeof integrations === 'function'
+        ? integrations(ours)
+        : [...ours, ...(integrations ?? [])];
+    },
     ...(o.transport ? { transport: o.transport } : {}),
     beforeBreadcrumb: (crumb) => scrub.breadcrumb(crumb),
     beforeSend: async (event, hint) => {

@@ -1,5 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -100,4 +108,46 @@ describe.each([
       same: true,
     });
   });
+});
+
+describe('@sentry/node missing where the package runs (an app bundled without it)', () => {
+  it.each(['index.js', 'index.cjs'])(
+    'initErrors() with a DSN throws ObsConfigError naming dsn and saying what to do (%s)',
+    (file) => {
+      // The same build beside every dependency but Sentry: what a bundle whose bundler could not
+      // see the require meets at run time.
+      const bundled = join(root, `bundled-${file}`);
+      mkdirSync(join(bundled, 'node_modules'), { recursive: true });
+      writeFileSync(join(bundled, 'package.json'), '{ "type": "module" }');
+      cpSync(dist, join(bundled, 'dist'), { recursive: true });
+      const modules = join(packageDir, 'node_modules');
+      for (const entry of readdirSync(modules))
+        if (entry !== '@sentry' && entry !== '.bin')
+          symlinkSync(join(modules, entry), join(bundled, 'node_modules', entry), 'dir');
+      const entry = join(bundled, 'dist', file);
+      const script = `
+        const { initErrors } = ${
+          file.endsWith('.cjs')
+            ? `require(${JSON.stringify(entry)})`
+            : `await import(${JSON.stringify(pathToFileURL(entry).href)})`
+        };
+        try {
+          initErrors({ dsn: 'https://key@127.0.0.1:9/1' });
+          console.log('no error');
+        } catch (err) {
+          console.log(JSON.stringify({ name: err.name, option: err.option, message: err.message }));
+        }`;
+      const res = spawnSync(
+        process.execPath,
+        [`--input-type=${file.endsWith('.cjs') ? 'commonjs' : 'module'}`, '-e', script],
+        // The timeout only guards against a hang.
+        { cwd: app, encoding: 'utf8', timeout: 60_000, env },
+      );
+      expect(res.stderr).toBe('');
+      const thrown = JSON.parse(res.stdout) as { name: string; option: string; message: string };
+      expect(thrown).toMatchObject({ name: 'ObsConfigError', option: 'dsn' });
+      expect(thrown.message).toMatch(/install @sentry\/node .*mark it external/);
+    },
+    90_000,
+  );
 });

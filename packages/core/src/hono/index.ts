@@ -4,3 +4,4 @@ export { routeTemplate } from './route';
 export { pathMatcher, contentLength, responseBodySize, OPERATIONAL_PATHS } from './helpers';
 export type { PathList } from './helpers';
 export { requestMiddleware, HonoRequest } from './request';
+export { toError, inErrorContext } from './thrown';

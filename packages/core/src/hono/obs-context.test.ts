@@ -6,6 +6,8 @@ import { getContext, updateContext } from '../context';
 import { setInternalErrorHandler } from '../internal-errors';
 import { contextFields } from '../context-fields';
 import { obsContext } from './obs-context';
+import { inErrorContext } from './thrown';
+import { THROWN } from '../../../../scripts/thrown-values.fixture';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -226,6 +228,31 @@ describe('obsContext()', () => {
       expect(await res.json()).toEqual(Array(3).fill(`req-${i}|user-of-req-${i}`));
     }
   });
+
+  it.each(THROWN)(
+    'hands %s to onError as an Error, with the request id echoed',
+    async (_label, thrown) => {
+      const caught: unknown[] = [];
+      const app = new Hono();
+      app.use(obsContext());
+      app.get('/', thrown);
+      app.onError((err, c) => {
+        caught.push(
+          err,
+          c.error,
+          inErrorContext(c, () => getContext()?.requestId),
+        );
+        return new Response('failed', { status: 500 });
+      });
+      const res = await app.request('/', { headers: { 'X-Request-ID': 'non-error-1' } });
+      expect(res.status).toBe(500);
+      expect(res.headers.get('X-Request-ID')).toBe('non-error-1');
+      expect(caught).toHaveLength(3);
+      expect(caught[0]).toBeInstanceOf(Error);
+      expect(caught[1]).toBe(caught[0]);
+      expect(caught[2]).toBe('non-error-1');
+    },
+  );
 
   it.each([
     [{ headerName: 'X Bad' }, 'headerName'],

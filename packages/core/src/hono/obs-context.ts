@@ -7,6 +7,7 @@ import { reportInternalError } from '../internal-errors';
 import { isValidRequestId, resolveRequestId } from '../request-id';
 import { clientIpResolver, type TrustProxy } from './client-ip';
 import { checkInstruments, HonoRequest, honoOutcome } from './request';
+import { nextWithErrors } from './thrown';
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -124,7 +125,8 @@ export function obsContext(
 
     c.set('requestId', requestId);
     request.setResponseHeader(headerName, requestId);
-    if (!instrumented) return contextOnly(request, ctx, next, headerName, requestId);
-    return runRequest(request, ctx, instrumentsWithEcho, next, honoOutcome);
+    const handle = nextWithErrors(c, next);
+    if (!instrumented) return contextOnly(request, ctx, handle, headerName, requestId);
+    return runRequest(request, ctx, instrumentsWithEcho, handle, honoOutcome);
   };
 }

@@ -15,6 +15,7 @@ import {
   type RequestStart,
 } from '../index';
 import { HonoRequest, obsContext, requestMiddleware } from './index';
+import { THROWN } from '../../../../scripts/thrown-values.fixture';
 
 const KEY = createContextKey('a value an instrument sets, as a span would be');
 const fail = (message: string) => () => {
@@ -125,6 +126,26 @@ describe('obsContext(options, instruments)', () => {
     expect(seen[0]!.responseSize()).toBeUndefined();
   });
 
+  it.each(THROWN)(
+    'reports %s as a 500 with an Error whose cause it is, the one onError got',
+    async (_label, thrown, value) => {
+      const [probe, seen] = outcomes();
+      const app = appWith([probe]);
+      app.get('/non-error', thrown);
+      const handed: unknown[] = [];
+      app.onError((err, c) => (handed.push(err, c.error), c.text('failed', 500)));
+      const res = await app.request('/non-error', { headers: { 'X-Request-ID': 'ne-1' } });
+      expect(res.status).toBe(500);
+      expect(res.headers.get('X-Request-ID')).toBe('ne-1');
+      expect(seen).toHaveLength(1);
+      expect(seen[0]).toMatchObject({ status: 500, route: '/non-error' });
+      const error = seen[0]!.error as Error;
+      expect(error).toBeInstanceOf(Error);
+      expect(error.cause).toBe(value);
+      expect(handed).toEqual([error, error]);
+    },
+  );
+
   it('reports a start or an end that throws, naming the instrument, and answers the request', async () => {
     const reports: [unknown, string][] = [];
     setInternalErrorHandler((err, where) => reports.push([err, where]));
@@ -211,6 +232,26 @@ describe('requestMiddleware(instruments)', () => {
     const id = (await app.request('/')).headers.get('X-Request-ID');
     expect(seen).toEqual([expect.any(Object), id, seen[0], 'u1']);
   });
+
+  it.each(THROWN)(
+    'reports %s as a 500 with an Error whose cause it is, the one onError got',
+    async (_label, thrown, value) => {
+      const [probe, seen] = outcomes();
+      const app = new Hono();
+      app.use(obsContext());
+      app.use(requestMiddleware([probe]));
+      app.get('/', thrown);
+      const handed: unknown[] = [];
+      app.onError((err, c) => (handed.push(err, c.error), c.text('failed', 500)));
+      const res = await app.request('/', { headers: { 'X-Request-ID': 'ne-2' } });
+      expect(res.status).toBe(500);
+      expect(res.headers.get('X-Request-ID')).toBe('ne-2');
+      expect(seen).toHaveLength(1);
+      expect(seen[0]).toMatchObject({ status: 500 });
+      expect((seen[0]!.error as Error).cause).toBe(value);
+      expect(handed).toEqual([seen[0]!.error, seen[0]!.error]);
+    },
+  );
 
   it('gives start no context and still runs end when no obsContext() came first', async () => {
     const log: string[] = [];

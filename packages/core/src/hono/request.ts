@@ -6,6 +6,7 @@ import type { InstrumentedRequest, RequestInstrument, RequestOutcome } from '../
 import { reportInternalError } from '../internal-errors';
 import { responseBodySize, responseHeader } from './helpers';
 import { routeTemplate } from './route';
+import { nextWithErrors } from './thrown';
 
 /** What runtimes put in `c.env`: @hono/node-server its request and response. */
 interface NodeEnv {
@@ -188,6 +189,6 @@ export function requestMiddleware(
 ): MiddlewareHandler {
   const list = checkInstruments('instruments', instruments);
   return function instrumentsMiddleware(c, next) {
-    return runRequest(new HonoRequest(c), undefined, list, next, honoOutcome);
+    return runRequest(new HonoRequest(c), undefined, list, nextWithErrors(c, next), honoOutcome);
   };
 }

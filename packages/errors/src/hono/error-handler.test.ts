@@ -5,10 +5,10 @@ import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
-import { updateContext } from '@obs/core';
+import { getContext, updateContext } from '@obs/core';
 import { obsContext } from '@obs/core/hono';
 import { unauthorized } from '../http-error';
-import { initErrors, type ErrorTracker } from '../init';
+import { initErrors, type CaptureContext, type ErrorTracker } from '../init';
 import {
   startSentryIngest,
   startSilentIngest,
@@ -16,6 +16,7 @@ import {
   type SentryIngest,
 } from '../sentry-ingest.fixture';
 import { errorHandler, notFoundHandler } from './error-handler';
+import { THROWN } from '../../../../scripts/thrown-values.fixture';
 
 // Our OpenTelemetry provider owns the global API, as @obs/tracing's would: Sentry sets up none.
 // SDK 3's provider has no register(): the tracer provider and async context are set by hand.
@@ -317,5 +318,97 @@ describe('problem+json responses', () => {
   it('500 in development shows the message, to the developer', async () => {
     const res = await app(errors, true).request('/slow-fail');
     expect(await problem(res)).toMatchObject({ status: 500, detail: 'analytics cache corrupted' });
+  });
+});
+
+describe('errorHandler for a thrown value that is not an Error', () => {
+  /** A tracker that keeps what it is given. */
+  function fakeTracker() {
+    const captured: [unknown, CaptureContext | undefined, string | undefined][] = [];
+    const tracker: ErrorTracker = {
+      enabled: true,
+      sendsPii: false,
+      service: errors.service,
+      breadcrumbs: errors.breadcrumbs,
+      captureError: (error, context) => (
+        captured.push([error, context, getContext()?.requestId]),
+        'event-id'
+      ),
+      flush: () => Promise.resolve(true),
+      close: () => Promise.resolve(true),
+    };
+    return { tracker, captured };
+  }
+
+  function appThrowing(
+    tracker: ErrorTracker,
+    handler: () => never | Promise<never>,
+    exposeServerErrors = false,
+  ) {
+    const logs: { status: number; original: unknown }[] = [];
+    const a = new Hono();
+    a.use(obsContext());
+    a.onError(
+      errorHandler({
+        errors: tracker,
+        exposeServerErrors,
+        log: ({ error, original }) => logs.push({ status: error.status, original }),
+        count: (labels) => counted.push(labels),
+      }),
+    );
+    a.get('/', handler);
+    return { a, logs };
+  }
+
+  it.each(THROWN)(
+    'answers %s as problem+json 500 with the request id, logged, counted and reported once',
+    async (_label, handler, value) => {
+      const { tracker, captured } = fakeTracker();
+      const { a, logs } = appThrowing(tracker, handler);
+      const res = await a.request('/', { headers: { 'x-request-id': 'req-non-error' } });
+      expect(res.status).toBe(500);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+      expect(res.headers.get('x-request-id')).toBe('req-non-error');
+      expect(await res.json()).toEqual({
+        type: 'about:blank',
+        title: 'Internal Server Error',
+        status: 500,
+        code: 'INTERNAL_SERVER_ERROR',
+        instance: '/',
+        request_id: 'req-non-error',
+      });
+      expect(logs).toHaveLength(1);
+      expect(logs[0]!.status).toBe(500);
+      expect(counted).toEqual([{ type: 'NonError', status: '500' }]);
+      expect(captured).toHaveLength(1);
+      const [reportedError, context, requestId] = captured[0]!;
+      // Reported in the request's context, as a thrown Error is: the event carries its request id.
+      expect(requestId).toBe('req-non-error');
+      expect(reportedError).toBeInstanceOf(Error);
+      expect((reportedError as Error).cause).toBe(value);
+      expect(logs[0]!.original).toBe(reportedError);
+      expect(context).toMatchObject({ status: 500 });
+    },
+  );
+
+  it("never shows a thrown object's contents, even to the developer", async () => {
+    const { tracker } = fakeTracker();
+    const res = await appThrowing(tracker, THROWN[1]![1], true).a.request('/');
+    const body = await res.text();
+    expect(body).not.toMatch(/hunter2|42|password/);
+    expect(JSON.parse(body)).toMatchObject({ status: 500, detail: 'Non-Error thrown: an object' });
+  });
+
+  it.each(THROWN)('copes with %s handed to it directly', async (_label, _handler, value) => {
+    const { tracker, captured } = fakeTracker();
+    const handle = errorHandler({ errors: tracker });
+    const a = new Hono();
+    a.get('/', (c) => handle(value as Error, c));
+    const res = await a.request('/');
+    expect(res.status).toBe(500);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect(captured).toHaveLength(1);
+    expect(captured[0]![0]).toBeInstanceOf(Error);
+    expect((captured[0]![0] as Error).cause).toBe(value);
   });
 });

@@ -1,5 +1,6 @@
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { getContext, ObsConfigError, redactUrl, reportInternalError } from '@obs/core';
+import { inErrorContext, toError } from '@obs/core/hono';
 import type { HttpError } from '../http-error';
 import { notFound, toHttpError, toProblem, type Problem } from '../http-error';
 import type { ErrorTracker } from '../init';
@@ -93,7 +94,13 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorHandler {
   const exposeServerErrors =
     options.exposeServerErrors ?? (declared === 'development' || declared === 'test');
 
-  return async (err, c) => {
+  // In the request's context: a value thrown that is not an Error gets here outside it.
+  return (thrown, c) => inErrorContext(c, () => answer(thrown, c));
+
+  async function answer(thrown: unknown, c: Context): Promise<Response> {
+    // Hono hands over only Errors (obsContext() turns any other thrown value into one), but this
+    // handler may be called by other code: what is reported and logged is always an Error.
+    const err = toError(thrown);
     // A SyntaxError while the request's own body is not valid JSON is the client's malformed
     // JSON (c.req.json() reads the text, then parses it); any other (an upstream's) is ours.
     const bodyParse = err instanceof SyntaxError && (await bodyIsMalformedJson(c));
@@ -130,7 +137,7 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorHandler {
       reportInternalError(hookError, '@obs/errors: errorHandler hooks');
     }
     return problemResponse(problem, error.headers);
-  };
+  }
 }
 
 /** `app.notFound(notFoundHandler())`: 404 as problem+json, with the request id. */

@@ -6,6 +6,7 @@ import { memoryDestination, type Logger, type MemoryDestination } from '@obs/log
 import { initTracing, type Tracing } from '@obs/tracing';
 import type { Observability } from '../index';
 import { observe, type ObserveOptions } from './index';
+import { THROWN } from '../../../../scripts/thrown-values.fixture';
 
 const HEX32 = /^[0-9a-f]{32}$/;
 const opened: { shutdown(): Promise<void> }[] = [];
@@ -168,6 +169,58 @@ describe('observe(app) with the defaults', () => {
     expect(obs.errors.enabled).toBe(false); // no SENTRY_DSN: a working no-op
     expect(obs.metrics.registry).toBeDefined();
   });
+});
+
+describe('a thrown value that is not an Error', () => {
+  /** Sentry envelopes, kept in memory instead of sent. */
+  function memoryTransport() {
+    const envelopes: [unknown, [{ type: string }, unknown][]][] = [];
+    const transport = () => ({
+      send: (envelope: (typeof envelopes)[number]) => (
+        envelopes.push(envelope),
+        Promise.resolve({})
+      ),
+      flush: () => Promise.resolve(true),
+    });
+    const events = () =>
+      envelopes.flatMap(([, items]) => items.filter(([header]) => header.type === 'event'));
+    return { transport, events };
+  }
+
+  it.each(THROWN)(
+    'gets the error path for %s: problem+json 500, request id, one error line, counted, reported',
+    async (_label, handler) => {
+      const { transport, events } = memoryTransport();
+      const { app, obs, logs } = service({
+        errors: { dsn: 'http://public@127.0.0.1:9/1', transport: transport as never },
+      });
+      app.get('/non-error', handler);
+      const res = await app.request('/non-error');
+      expect(res.status).toBe(500);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+      const requestId = res.headers.get('x-request-id');
+      expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(await res.json()).toMatchObject({ status: 500, request_id: requestId });
+      expect(linesOf(logs, res)).toEqual([
+        expect.objectContaining({
+          level: 'error',
+          message: 'request completed',
+          status: 500,
+          error: expect.objectContaining({ type: 'NonError' }) as unknown,
+        }),
+      ]);
+      expect(await obs.metrics.metricsText()).toMatch(
+        /http_requests_total\{[^}]*route="\/non-error"[^}]*status="500"[^}]*\} 1\n/,
+      );
+      expect(await obs.errors.flush(30_000)).toBe(true);
+      expect(events()).toHaveLength(1);
+      const [, event] = events()[0]!;
+      expect(event).toMatchObject({
+        exception: { values: [expect.objectContaining({ type: 'NonError' })] },
+        tags: expect.objectContaining({ request_id: requestId }) as unknown,
+      });
+    },
+  );
 });
 
 describe('each part switched off', () => {

@@ -143,8 +143,12 @@ describe('requestLogger()', () => {
       // eslint-disable-next-line @typescript-eslint/only-throw-error
       throw 'plain string';
     });
-    await expect(app.request('/string-throw')).rejects.toBe('plain string');
-    expect(completed()[0]).toMatchObject({ level: 'error', status: 500, error: 'plain string' });
+    expect((await app.request('/string-throw')).status).toBe(500);
+    expect(completed()[0]).toMatchObject({
+      level: 'error',
+      status: 500,
+      error: { type: 'NonError', message: 'Non-Error thrown: "plain string"' },
+    });
   });
 
   it('redacts sensitive query parameters and headers', async () => {

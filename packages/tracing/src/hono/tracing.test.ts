@@ -172,17 +172,20 @@ describe('tracing() server spans', () => {
     expect(res.headers.get('traceparent')).toContain(serverSpan().spanContext().spanId);
   });
 
-  it('records a thrown value Hono passes on as an ERROR with status 500, and lets it through', async () => {
+  it('records a thrown non-Error value as an ERROR with status 500, and hands app.onError an Error for it', async () => {
     const a = new Hono();
     a.use(tracing());
+    const handed: unknown[] = [];
+    a.onError((err, c) => (handed.push(err), c.text('failed', 500)));
     a.get('/odd', () => {
       // eslint-disable-next-line @typescript-eslint/only-throw-error -- not every library throws Errors
       throw 'not an Error';
     });
-    await expect(a.request('/odd')).rejects.toBe('not an Error');
+    expect((await a.request('/odd')).status).toBe(500);
+    expect(handed).toEqual([expect.objectContaining({ name: 'NonError', cause: 'not an Error' })]);
     expect(serverSpan()).toMatchObject({
-      status: { code: SpanStatusCode.ERROR, message: 'not an Error' },
-      attributes: { 'http.response.status_code': 500, 'error.type': 'string' },
+      status: { code: SpanStatusCode.ERROR, message: 'Non-Error thrown: "not an Error"' },
+      attributes: { 'http.response.status_code': 500, 'error.type': 'NonError' },
     });
   });
 
@@ -256,7 +259,7 @@ describe('tracing() sampled out', () => {
     });
   });
 
-  it('lets a thrown value Hono passes on through, recording nothing', async () => {
+  it('hands app.onError an Error for a thrown non-Error value, recording nothing', async () => {
     await withRatio(0, async (t) => {
       const a = new Hono();
       a.use(tracing({ responseHeader: true }));
@@ -264,7 +267,8 @@ describe('tracing() sampled out', () => {
         // eslint-disable-next-line @typescript-eslint/only-throw-error -- not every library throws Errors
         throw 'not an Error';
       });
-      await expect(a.request('/odd')).rejects.toBe('not an Error');
+      // Hono's own onError: a plain 500.
+      expect((await a.request('/odd')).status).toBe(500);
       expect(t.memory!.getFinishedSpans()).toEqual([]);
     });
   });
