@@ -6,10 +6,11 @@ import { configErrorFromIssues, ObsConfigError, redactUrl } from '@obs/core';
 import type { CheckOutcome, HealthCheck, HealthStatus } from './health';
 
 /** The database answers a trivial query: `sqlCheck(() => pool.query('SELECT 1'))`. */
-export function sqlCheck(query: () => Promise<unknown>): HealthCheck {
+export function sqlCheck(query: (signal?: AbortSignal) => Promise<unknown>): HealthCheck {
   if (typeof query !== 'function') throw new ObsConfigError('query', 'expected () => Promise');
-  return async () => {
-    await query();
+  // The signal aborts when the call times out: a client that can cancel a query may take it.
+  return async (signal) => {
+    await query(signal);
     return true;
   };
 }

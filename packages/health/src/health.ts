@@ -84,9 +84,16 @@ interface Entry {
   last?: CheckResult;
   lastAt: number;
   inFlight?: Promise<CheckResult>;
-  /** A call that timed out and has not settled: until it does, the check is not called again. */
-  outstanding: boolean;
+  /** Calls that timed out and have not settled (they ignored the abort). */
+  abandoned: number;
 }
+
+/**
+ * How many timed-out calls of one check may still hang while it is called afresh: one (a single
+ * stuck query does not keep the service unready), and no more (a dependency that hangs every call
+ * does not take a pool slot per probe).
+ */
+const MAX_ABANDONED = 1;
 
 const checkOptions = z
   .object({
@@ -188,16 +195,17 @@ export function createHealth(options: HealthOptions = {}): Health {
   const started = Date.now();
 
   /**
-   * One call of the check, bounded by its timeout. A call that times out is aborted and left
-   * outstanding; until it settles the check is not called again (a hung database query would take
-   * a pool slot each time), and runs report it at once instead of waiting on it.
+   * One call of the check, bounded by its timeout. A call that times out is aborted (the signal)
+   * and abandoned: the next run calls afresh. Calls that ignore the abort keep hanging; past
+   * MAX_ABANDONED of them the check is not called again until one settles, and runs say so at once
+   * instead of waiting.
    */
   const call = async (entry: Entry): Promise<Pick<CheckResult, 'status' | 'details' | 'error'>> => {
     const { timeoutMs } = entry.options;
-    if (entry.outstanding)
+    if (entry.abandoned > MAX_ABANDONED)
       return {
         status: 'unhealthy',
-        error: `previous call timed out after ${timeoutMs} ms and is still outstanding; not called again until it settles`,
+        error: `${entry.abandoned} calls timed out after ${timeoutMs} ms and are still outstanding; not called again until one settles`,
       };
     const controller = new AbortController();
     const timedOut = new Error(`timed out after ${timeoutMs} ms`);
@@ -219,9 +227,9 @@ export function createHealth(options: HealthOptions = {}): Health {
       return normalize(outcome);
     } catch (err) {
       if (err === timedOut) {
-        entry.outstanding = true;
+        entry.abandoned++;
         const settled = () => {
-          entry.outstanding = false;
+          entry.abandoned--;
         };
         pending.then(settled, settled);
         controller.abort(timedOut);
@@ -291,7 +299,7 @@ export function createHealth(options: HealthOptions = {}): Health {
       entries.set(name, {
         check,
         lastAt: 0,
-        outstanding: false,
+        abandoned: 0,
         options: {
           critical: o.data.critical ?? true,
           timeoutMs: o.data.timeoutMs ?? 2000,
