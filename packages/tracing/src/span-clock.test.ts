@@ -128,6 +128,24 @@ describe('span timings (one anchored clock)', () => {
     expect(whole).toBeLessThan(spans.length / 100);
   }, 60_000);
 
+  it('places end and event times given as performance.now() readings on the same clock', () => {
+    t.memory!.reset();
+    for (let i = 0; i < 200; i++) {
+      const span = trace.getTracer('test').startSpan('timed');
+      span.addEvent('mark', performance.now());
+      span.end(performance.now());
+    }
+    const spans = t.memory!.getFinishedSpans();
+    expect(spans).toHaveLength(200);
+    const misplaced = spans.filter(
+      (s) =>
+        ns(s.events[0]!.time) < ns(s.startTime) ||
+        ns(s.endTime) < ns(s.events[0]!.time) ||
+        ns(s.endTime) < ns(s.startTime),
+    );
+    expect(misplaced).toEqual([]);
+  });
+
   it('keeps a start time the caller gave', () => {
     t.memory!.reset();
     const given: HrTime = [1_700_000_000, 123_456_789];

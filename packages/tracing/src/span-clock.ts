@@ -36,6 +36,8 @@ interface SdkSpanClock {
   startTime: HrTime;
   _startTimeProvided?: unknown;
   _performanceStartTime?: unknown;
+  /** Added to a time given as a `performance.now()` reading: `Date.now()`'s error, by default. */
+  _performanceOffset?: unknown;
 }
 
 /**
@@ -47,7 +49,8 @@ interface SdkSpanClock {
  * #5019): a child started in the next millisecond can start after its parent's real start and end
  * after its parent's end. Run first among the provider's processors, this sets the start from the
  * same monotonic reading the SDK measures the span's end and events from, so they all follow one
- * clock and children nest inside their parents. A start the caller gave (`startTime`) is kept.
+ * clock and children nest inside their parents; a `performance.now()` reading given as an end or
+ * event time is placed on it too. A start the caller gave (`startTime`) is kept.
  */
 export class AnchoredClockProcessor implements SpanProcessor {
   private readonly origin = originOf(performance.timeOrigin);
@@ -57,6 +60,8 @@ export class AnchoredClockProcessor implements SpanProcessor {
     const at = sdk._performanceStartTime;
     if (sdk._startTimeProvided !== false || typeof at !== 'number') return;
     sdk.startTime = after(this.origin, at);
+    // A `performance.now()` reading given to `end()` or `addEvent()` lands on the same clock.
+    if (typeof sdk._performanceOffset === 'number') sdk._performanceOffset = 0;
   }
 
   onEnd(_span: ReadableSpan): void {}
