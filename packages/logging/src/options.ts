@@ -229,6 +229,8 @@ export function resolveOptions(
         : fail('format', `LOG_FORMAT="${env.LOG_FORMAT}" is not "json" or "pretty"`);
   }
   format ??= service.environment === 'development' && process.stdout.isTTY ? 'pretty' : 'json';
+  const destinations = resolveDestinations(o.destination, format);
+  for (const destination of destinations) destination.useService?.(service);
 
   return {
     service,
@@ -237,7 +239,7 @@ export function resolveOptions(
     level: defaultLevel ?? 'info',
     levels,
     redact: o.redact === false ? undefined : redactorFor(o.redact ?? {}),
-    destinations: resolveDestinations(o.destination, format),
+    destinations,
     sampling: o.sampling ?? {},
     throttle: o.throttle ?? [],
     caller: o.caller ?? false,

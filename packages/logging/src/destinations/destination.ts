@@ -18,4 +18,9 @@ export interface LogDestination {
   flushSync?(): void;
   flush(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Called by `createLogger()` with its service, for a destination that labels what it sends
+   * with one (Loki's `service` and `environment` stream labels) and was given none itself.
+   */
+  useService?(service: { readonly name: string; readonly environment: string }): void;
 }

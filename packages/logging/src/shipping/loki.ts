@@ -10,7 +10,10 @@ import {
 export interface LokiDestinationOptions extends ShipperOptions {
   /** Loki's base URL (`http://loki:3100`) or the full push URL. */
   url: string;
-  /** The `service` and `environment` labels. @default core's `resolveServiceInfo()` */
+  /**
+   * The `service` and `environment` labels. @default the service of the logger the destination
+   * is given to (the first one, when several share it); core's `resolveServiceInfo()` until then
+   */
   service?: { name?: string; environment?: string };
 }
 
@@ -18,7 +21,9 @@ const PUSH_PATH = '/loki/api/v1/push';
 
 class LokiShipper extends Shipper {
   private readonly url: string;
-  private readonly labels: { service: string; environment: string };
+  private labels: { service: string; environment: string };
+  /** Whether the labels may still follow a logger's service (none was given here). */
+  private adoptable: boolean;
 
   constructor(options: LokiDestinationOptions) {
     super('@obs/logging: loki destination', options);
@@ -28,6 +33,13 @@ class LokiShipper extends Shipper {
     const base = options.url.replace(/\/+$/, '');
     this.url = base.endsWith(PUSH_PATH) ? base : `${base}${PUSH_PATH}`;
     const service = resolveServiceInfo(options.service);
+    this.labels = { service: service.name, environment: service.environment };
+    this.adoptable = options.service === undefined;
+  }
+
+  useService(service: { readonly name: string; readonly environment: string }): void {
+    if (!this.adoptable) return;
+    this.adoptable = false;
     this.labels = { service: service.name, environment: service.environment };
   }
 

@@ -82,6 +82,34 @@ describe('Loki destination', () => {
     await logger.close();
   });
 
+  it("labels streams with the logger's service when the destination was given none", async () => {
+    receiver = await lokiReceiver();
+    const named = {
+      OTEL_SERVICE_NAME: process.env.OTEL_SERVICE_NAME,
+      SERVICE_NAME: process.env.SERVICE_NAME,
+    };
+    delete process.env.OTEL_SERVICE_NAME;
+    delete process.env.SERVICE_NAME;
+    try {
+      const shared = lokiDestination({ url: receiver.url, ...fast });
+      const logger = createLogger({
+        destination: shared,
+        service: { name: 'analytics', environment: 'staging' },
+      });
+      // A second logger on the same destination does not relabel it.
+      createLogger({ destination: shared, service: { name: 'other' } });
+      logger.info('hello');
+      await logger.close();
+    } finally {
+      for (const [key, value] of Object.entries(named))
+        if (value !== undefined) process.env[key] = value;
+    }
+    const streams = receiver.requests.flatMap((r) => (JSON.parse(r.body) as LokiPush).streams);
+    expect(streams.map((s) => s.stream)).toEqual([
+      { service: 'analytics', environment: 'staging', level: 'info' },
+    ]);
+  });
+
   it('gives identical lines in one millisecond distinct timestamps, so Loki keeps them all', async () => {
     receiver = await lokiReceiver();
     const destination = lokiDestination({ url: receiver.url, ...fast });
